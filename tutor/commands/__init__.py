@@ -1,0 +1,1 @@
+"""Subcommands of `tutor`: each module holds one command group and imports lazily."""
