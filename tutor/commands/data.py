@@ -1,0 +1,110 @@
+"""`tutor data`: download the IMDb reviews and say which data the tutor can see."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tutor.errors import TutorError
+
+app = typer.Typer(help="Get the course's data sets and see what is present.", no_args_is_help=True)
+
+_HOW_TO_GET = (
+    "get it with `tutor data download imdb` (84 MB), or point $TUTOR_IMDB (or --path) at an "
+    "aclImdb folder or .tar.gz"
+)
+
+
+@app.command()
+def download(
+    dataset: Annotated[str, typer.Argument(help="The data set to fetch: imdb.")],
+    url: Annotated[str | None, typer.Option(help="Download from this URL (for testing).")] = None,
+    md5: Annotated[str | None, typer.Option(help="Expected md5 of the file at --url.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download even if present.")] = False,
+) -> None:
+    """Download a data set into the tutor's user data directory (verified, then renamed)."""
+    from tutor.data import imdb  # imported here: `tutor --help` stays light
+
+    if dataset.lower() != "imdb":
+        raise TutorError(f"unknown data set {dataset!r}: only imdb is downloaded (NYSE is bundled)")
+    dest = imdb.default_archive()
+    if dest.exists() and not force:
+        typer.echo(f"IMDb archive already present: {dest} (use --force to download again)")
+        return
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),  # stdout keeps only the result line
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("IMDb reviews", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        path = imdb.download(url or imdb.IMDB_URL, dest, md5=md5 or imdb.IMDB_MD5, progress=report)
+    size = path.stat().st_size
+    typer.echo(f"IMDb archive downloaded and verified: {path} ({size / 1e6:.1f} MB)")
+
+
+def _count_folder(root: Path) -> int:
+    base = root / "aclImdb" if (root / "aclImdb").is_dir() else root
+    total = 0
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            folder = base / split / label
+            if folder.is_dir():
+                total += sum(1 for e in os.scandir(folder) if e.name.endswith(".txt"))
+    return total
+
+
+@app.command()
+def status(
+    path: Annotated[Path | None, typer.Option(help="Check this IMDb folder or .tar.gz.")] = None,
+    count: Annotated[bool, typer.Option("--count", help="Count an archive's reviews too.")] = False,
+) -> None:
+    """Say which data sets the tutor can use, and where they are."""
+    from tutor.data import imdb, nyse
+
+    source = imdb.find_imdb(path)
+    if source is None:
+        typer.echo(f"IMDb reviews: not found; {_HOW_TO_GET}")
+    else:
+        if path is not None:
+            origin = "--path"
+        elif os.environ.get(imdb.IMDB_ENV):
+            origin = f"${imdb.IMDB_ENV}"
+        else:
+            origin = "downloaded"
+        if source.is_dir():
+            detail = f"folder, {_count_folder(source):,} labelled reviews"
+        else:
+            detail = f"archive, {source.stat().st_size / 1e6:.1f} MB"
+            if count:  # a full pass of decompression: seconds, so only on request
+                splits = imdb.read_imdb_splits(source)
+                detail += ", " + ", ".join(f"{s} {len(d):,} reviews" for s, d in splits.items())
+        typer.echo(f"IMDb reviews: {source} ({origin}; {detail})")
+    csv_path = nyse.nyse_csv()
+    if csv_path.is_file():
+        with open(csv_path, encoding="utf-8") as f:
+            days = sum(1 for _ in f) - 1
+        typer.echo(f"NYSE: bundled, {csv_path} ({days:,} trading days)")
+    else:
+        typer.echo(f"NYSE: missing from the installation (expected {csv_path})")
