@@ -100,3 +100,14 @@ def test_bag_of_words_edges():
     assert density(bag_of_words([], width=4)) == 0.0
     with pytest.raises(ValueError):
         bag_of_words([[2, 9]], width=4)
+
+
+def test_data_layer_imports_neither_textual_nor_rich():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tutor.data, tutor.commands.data;"
+        "bad = [m for m in ('textual', 'rich') if m in sys.modules]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -44,14 +44,16 @@ def download(
         TransferSpeedColumn,
     )
 
+    console = Console(stderr=True)  # stdout keeps only the result line
     progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),  # stdout keeps only the result line
+        console=console,
         transient=True,
+        disable=not console.is_terminal,  # no bar (nor stray blank line) when piped or logged
     )
     with progress:
         task = progress.add_task("IMDb reviews", total=None)

@@ -6,8 +6,8 @@ import hashlib
 import http.client
 import os
 import re
+import secrets
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -183,8 +183,10 @@ def download(
     """
     dest = Path(dest) if dest is not None else default_archive()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    # a unique hidden name beside dest (same file system, so the final rename is atomic);
+    # os.open with 0o666 rather than mkstemp's 0o600, so the result gets the usual umask mode
+    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         digest = hashlib.md5()
         done = 0
