@@ -63,3 +63,22 @@ def test_autocorrelation():
     assert acf[0] == 1.0 and 0.5 < acf[1] < 1.0  # trading volume is strongly autocorrelated
     with pytest.raises(ValueError):
         autocorrelation(np.ones(4), 1)
+
+
+def _test_r2(d, features):
+    A = np.column_stack([np.ones(len(features)), features])
+    w, *_ = np.linalg.lstsq(A[d.train], d.y[d.train], rcond=None)
+    y, pred = d.y[~d.train], A[~d.train] @ w
+    return 1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+
+
+def test_setup_reproduces_the_books_linear_figures():
+    # a cheap end-to-end check of the alignment: least squares on these arrays gives the
+    # published test R^2 (ISLR2: AR(5) 0.41, with day_of_week 0.46, yesterday's volume 0.18)
+    d = load_nyse_lagged()
+    assert _test_r2(d, d.X_flat) == pytest.approx(0.41, abs=0.01)
+    dow = d.day_of_week[:, 1:]  # drop one indicator: the intercept already spans them
+    assert _test_r2(d, np.column_stack([d.X_flat, dow])) == pytest.approx(0.46, abs=0.01)
+    y, yesterday = d.y[~d.train], d.X[~d.train, -1, COLUMNS.index("log_volume")]
+    naive = 1 - ((y - yesterday) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert naive == pytest.approx(0.18, abs=0.01)
