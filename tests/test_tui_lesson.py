@@ -1,0 +1,161 @@
+"""Pilot tests: course map, opening a lesson, quizzes, code exercises, progress across restarts."""
+
+from __future__ import annotations
+
+import pytest
+from test_tui_support import demo_app, run_async
+from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
+
+from tutor.tui.screens.course_map import CourseMapScreen
+from tutor.tui.screens.lesson import LessonScreen
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+
+
+def result_of(screen, exercise_id: str) -> str:
+    """The verdict text shown under an exercise."""
+    return str(screen.query_one(f"#ex-{exercise_id} .ex-result", Static).render())
+
+
+async def open_demo(pilot) -> LessonScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, LessonScreen)
+    return screen
+
+
+@run_async
+async def test_course_map_lists_lessons_and_opens_one_by_keyboard(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, CourseMapScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        assert options.option_count == 2
+        assert "A demo lesson" in str(options.get_option_at_index(0).prompt)
+        screen = await open_demo(pilot)
+        assert screen.lesson_id == "demo"
+        assert "Lesson 1 of 2" in screen.title
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen.lesson_id == "next"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+@run_async
+async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        panel = screen.query_one("#ex-pick")
+        await pilot.press("ctrl+o")  # no attempt yet: the solution stays hidden
+        assert not panel.query_one(".ex-solution").display
+        buttons = list(panel.query(RadioButton))
+        buttons[0].value = True
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "Not quite" in result_of(screen, "pick")
+        assert not app.course.passed(screen.lesson.exercise("pick"))
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert panel.query_one(".ex-solution").display
+        buttons[1].value = True
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "Right" in result_of(screen, "pick")
+        assert app.course.passed(screen.lesson.exercise("pick"))
+        assert "1/4" in screen.sub_title
+
+
+@run_async
+async def test_numeric_quiz_accepts_typed_numbers(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        field = screen.query_one("#ex-count Input", Input)
+        field.focus()
+        await pilot.press(*"128")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "too low" in result_of(screen, "count")
+        field.value = ""
+        await pilot.press(*"129", "enter")
+        await pilot.pause()
+        assert "Right" in result_of(screen, "count")
+
+
+@run_async
+async def test_hint_is_shown_on_request(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        screen.query_one("#ex-count Input").focus()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        hint = screen.query_one("#ex-count .ex-hint", Static)
+        assert hint.display and "Weights plus bias" in str(hint.render())
+
+
+async def run_code(pilot, screen, source: str) -> str:
+    """Type `source` into the code exercise, check it, and wait for the verdict."""
+    editor = screen.query_one("#ex-double TextArea", TextArea)
+    editor.text = source
+    editor.focus()
+    await pilot.press("ctrl+r")
+    panel = screen.query_one("#ex-double")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert not panel.checking
+    return result_of(screen, "double")
+
+
+@pytest.mark.parametrize(
+    ("source", "expect", "passed"),
+    [
+        ("def double(x):\n    return 2 * x\n", "✔", True),
+        ("def double(x):\n    return x + 1\n", "✘", False),
+        ("def double(x):\n    raise RuntimeError('boom')\n", "boom", False),
+        ("def double(x):\n    while True:\n        pass\n", "✘", False),
+    ],
+    ids=["passes", "fails", "raises", "loops-forever"],
+)
+@run_async
+async def test_code_exercise_verdicts(tmp_path, source, expect, passed):
+    app = demo_app(tmp_path, code_timeout=3.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        text = await run_code(pilot, screen, source)
+        assert expect in text
+        assert app.course.passed(screen.lesson.exercise("double")) is passed
+
+
+@run_async
+async def test_progress_answers_and_position_survive_a_restart(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        list(screen.query_one("#ex-pick").query(RadioButton))[1].value = True
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        screen.query_one("#lesson-scroll").scroll_to(y=5, animate=False)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = str(app.screen.query_one("#continue", Static).render())
+        assert "Continue where you left off" in status and "1 of 4" in status
+        first = app.screen.query_one("#lessons", OptionList).get_option_at_index(0)
+        assert "1/4" in str(first.prompt)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert list(screen.query_one("#ex-pick").query(RadioButton))[1].value
+        await pilot.pause()
+        assert screen.query_one("#lesson-scroll").scroll_y == 5

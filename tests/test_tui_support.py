@@ -1,0 +1,120 @@
+"""Helpers shared by the TUI tests: a small fixed lesson and an app built on it (no tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from tutor.tui.app import TutorApp
+from tutor.tui.course_access import load_course
+
+DEMO_LESSON = r'''
++++
+id = "demo"
+number = 1
+title = "A demo lesson"
+summary = "Quizzes, code and an experiment, to test the tutor."
++++
+
+# A demo lesson
+
+An RNN reads a sequence one step at a time: A_l = g(w₀ + W·X_l + U·A_{l-1}).
+
+```python
+h = np.tanh(W @ x + U @ h)
+```
+
+More text here.
+
+```exercise
+id = "pick"
+kind = "quiz"
+title = "Largest derivative"
+prompt = "What is the largest value of the sigmoid's derivative?"
+choices = ["1", "0.25", "0.5"]
+answer = 1
+hint = "σ'(z) = σ(z)(1 − σ(z)), largest at z = 0."
+solution = "0.25, at z = 0."
+```
+
+```exercise
+id = "count"
+kind = "quiz"
+title = "Parameters"
+prompt = "How many parameters has Dense(1) on 128 inputs?"
+answer = 129
+hint = "Weights plus bias."
+solution = "128 + 1 = 129."
+```
+
+```exercise
+id = "double"
+kind = "code"
+title = "Double it"
+prompt = "Write `double(x)` returning `2 * x`."
+starter = "def double(x):\n    return x\n"
+function = "double"
+hint = "Multiply by two."
+solution = "def double(x):\n    return 2 * x\n"
+[[tests]]
+args = [3.0]
+expected = 6.0
+```
+
+```exercise
+id = "vanish"
+kind = "experiment"
+title = "Watch it vanish"
+prompt = "Train the RNN on a long sequence."
+editable = ["model", "seq_len"]
+goal = "val_accuracy >= 0.0"
+goal_text = "Finish a run."
+hint = "Press ctrl+r."
+solution = "Any run passes."
+[config]
+task = "long_dependency"
+model = "SimpleRNN"
+units = 8
+seq_len = 20
+epochs = 2
+lr = 0.01
+optimizer = "adam"
+batch_size = 64
+n_train = 256
+n_val = 64
+seed = 0
+```
+'''
+
+
+def write_lessons(folder: Path) -> Path:
+    """Write the demo lesson (and a second, empty one) into `folder`; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "01-demo.md").write_text(DEMO_LESSON.lstrip(), encoding="utf-8")
+    (folder / "02-next.md").write_text(
+        '+++\nid = "next"\nnumber = 2\ntitle = "The next lesson"\n'
+        'summary = "Only prose."\n+++\n\n# The next lesson\n\nNothing to do here.\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def demo_app(tmp_path: Path, code_timeout: float = 10.0) -> TutorApp:
+    """A TutorApp over the demo lessons; TUTOR_HOME must already point into tmp_path."""
+    course = load_course(write_lessons(tmp_path / "lessons"))
+    return TutorApp(course=course, code_timeout=code_timeout)
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test with asyncio.run (the test extra has no async pytest plugin)."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    wrapper.__signature__ = inspect.signature(test)  # type: ignore[attr-defined]
+    return wrapper

@@ -1,0 +1,1 @@
+"""The Textual tutor: course map, lessons with checked exercises, live training, playground."""

@@ -1,0 +1,98 @@
+"""The tutor application: modes for the course, the training dashboard and the playground."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tutor.course.model import Exercise
+from tutor.tui.course_access import Course, load_course
+from tutor.tui.palette import JumpProvider
+
+
+def _map_screen():  # imported lazily: each mode's screen is built on first visit
+    from tutor.tui.screens.course_map import CourseMapScreen
+
+    return CourseMapScreen()
+
+
+def _train_screen():
+    from tutor.tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
+def _play_screen():
+    from tutor.tui.screens.playground import PlaygroundScreen
+
+    return PlaygroundScreen()
+
+
+class TutorApp(App[None]):
+    """Learn recurrent networks by running them."""
+
+    TITLE = "RNN tutor"
+    CSS_PATH = "tutor.tcss"
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    MODES: ClassVar = {"map": _map_screen, "train": _train_screen, "play": _play_screen}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        # At 80 columns the footer cannot list everything on every screen: screens re-declare
+        # these keys with show=True where they matter; Help and the palette list them all.
+        Binding("f2", "goto_mode('map')", "Map", show=False),
+        Binding("f3", "goto_mode('train')", "Train", show=False),
+        Binding("f4", "goto_mode('play')", "Play", show=False),
+    ]
+
+    def __init__(self, course: Course | None = None, code_timeout: float = 10.0) -> None:
+        super().__init__()
+        self.course = course if course is not None else load_course()
+        self.code_timeout = code_timeout  # seconds a learner's code may run (tests shorten it)
+
+    def on_mount(self) -> None:
+        self.switch_mode("map")
+        if self.course.notice:
+            self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
+
+    def goto_mode(self, mode: str) -> None:
+        """Show one of the three main views (its state, e.g. a running training, is kept)."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_goto_mode(self, mode: str) -> None:
+        self.goto_mode(mode)
+
+    def action_help(self) -> None:
+        from tutor.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Open a lesson in the course mode, replacing any lesson already open there."""
+        from tutor.tui.screens.lesson import LessonScreen
+
+        self.goto_mode("map")
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(LessonScreen(lesson_id))
+
+    def start_experiment(self, exercise: Exercise) -> None:
+        """Run an experiment exercise's preset in the training dashboard."""
+        self.goto_mode("train")
+        self.call_after_refresh(lambda: self.screen.load_experiment(exercise))
+
+    async def action_quit(self) -> None:
+        """Quit at once: a training thread is told to stop after its current batch."""
+        from tutor.tui.training import stop_all_training
+
+        stop_all_training()
+        self.exit()
+
+
+def run_app() -> None:
+    """Entry point used by `tutor` with no subcommand."""
+    TutorApp().run()

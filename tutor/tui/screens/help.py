@@ -1,0 +1,87 @@
+"""The help screen: every key, and what each view of the tutor shows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+HELP_MARKDOWN = """\
+# Help
+
+## Anywhere
+| key | does |
+|---|---|
+| `F1` | this help (`Esc` closes it) |
+| `F2` | course map: lessons and your progress |
+| `F3` | training dashboard |
+| `F4` | sentiment playground |
+| `Ctrl+P` | command palette: type a lesson's name to jump to it |
+| `Tab` / `Shift+Tab` | move between fields; `Enter` presses a button |
+| `Ctrl+Q` | quit (a running training stops after its current batch) |
+
+## Course map
+Lessons in order with exercises passed of total. `Enter` opens the highlighted
+lesson; `C` continues where you left off.
+
+## Lesson
+The lesson's text on top, its exercises below (scroll with the arrows or `PgUp`/`PgDn`).
+
+| key | does |
+|---|---|
+| `Ctrl+R` | check a quiz, run your code, or start the experiment |
+| `Ctrl+T` | hint for the focused exercise |
+| `Ctrl+O` | reference solution (only after you have tried) |
+| `Ctrl+N` / `Ctrl+B` | next / previous lesson |
+| `Esc` | back to the course map |
+
+Quiz: pick a choice, or type a number. Code: write the function in the editor;
+errors point at your line. Experiment: a preset training run with a goal.
+
+## Training dashboard
+**Setup** picks the task, the model and its settings. **Live** shows, as the model trains:
+
+- loss: training (solid) and validation loss per epoch;
+- metric: accuracy (or R²) per epoch;
+- gradient norm per time step, a heat map: one row per epoch, one column per
+  time step (the first step on the left), colour on a *log* scale. When the
+  left columns go dark the gradient has vanished: the early inputs no longer
+  teach the model anything;
+- the latest epoch's gradient norms as a curve.
+
+**Runs** lists saved runs; overlay two (say the RNN and the LSTM) to compare them.
+
+| key | does |
+|---|---|
+| `Ctrl+R` | start training |
+| `Ctrl+G` | pause / resume |
+| `Ctrl+S` | stop (within one batch) |
+
+## Sentiment playground
+Type a review. The model reads it word by word: each word is coloured by how much it
+moved the probability of *positive* (green up, red down), and the trajectory shows the
+probability after each word.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and what each view shows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Markdown(HELP_MARKDOWN)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

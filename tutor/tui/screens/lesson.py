@@ -1,0 +1,143 @@
+"""A lesson: its prose as Markdown, then its exercises; reading position and answers are kept."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+
+from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
+
+if TYPE_CHECKING:
+    from tutor.course.model import Lesson
+    from tutor.tui.app import TutorApp
+
+
+class LessonScreen(Screen[None]):
+    """One lesson, read top to bottom, with its exercises after the prose."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "check", "Check", priority=True),
+        Binding("ctrl+t", "hint", "Hint", priority=True),
+        Binding("ctrl+o", "solution", "Solution", priority=True),
+        Binding("ctrl+n", "step(1)", "Next", priority=True),
+        Binding("ctrl+b", "step(-1)", "Prev", priority=True, show=False),
+        Binding("e", "exercises", "Exercises", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    app: TutorApp  # type: ignore[assignment]
+
+    def __init__(self, lesson_id: str) -> None:
+        super().__init__(id=f"lesson-{lesson_id}")
+        self.lesson_id = lesson_id
+
+    @property
+    def lesson(self) -> Lesson:
+        return self.app.course.lesson(self.lesson_id)
+
+    def compose(self) -> ComposeResult:
+        lesson = self.lesson
+        yield Header(icon="∿")
+        with VerticalScroll(id="lesson-scroll"):
+            yield Markdown(id="prose")
+            if lesson.exercises:
+                yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
+            for number, exercise in enumerate(lesson.exercises, 1):
+                yield PANELS[exercise.kind](exercise, number)
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        lesson = self.lesson
+        self.title = f"Lesson {lesson.number} of {len(self.app.course.lessons)}"
+        self.refresh_subtitle()
+        await self.query_one("#prose", Markdown).update(lesson.body_markdown)
+        position = self.app.course.open_lesson(self.lesson_id)
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        scroll.focus()
+        # The prose is laid out on the next refresh; only then does the old offset exist again.
+        self.call_after_refresh(scroll.scroll_to, y=position, animate=False)
+
+    def refresh_subtitle(self) -> None:
+        """Lesson title and exercises passed, in the header."""
+        lesson = self.lesson
+        done, total = self.app.course.progress(lesson)
+        self.sub_title = f"{lesson.title} · {done}/{total} exercises"
+
+    def save_position(self) -> None:
+        """Remember how far down the learner has read."""
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
+
+    def on_screen_suspend(self) -> None:
+        self.save_position()
+
+    def on_unmount(self) -> None:
+        try:
+            self.save_position()
+        except Exception:  # widgets may already be gone when the app is closing
+            pass
+
+    def current_panel(self) -> ExercisePanel | None:
+        """The exercise the learner is working on: the focused one, else the first not passed."""
+        node = self.focused
+        while node is not None:
+            if isinstance(node, ExercisePanel):
+                return node
+            node = node.parent
+        panels = list(self.query(ExercisePanel))
+        for panel in panels:
+            if not self.app.course.passed(panel.exercise):
+                return panel
+        return panels[0] if panels else None
+
+    def _with_panel(self) -> ExercisePanel | None:
+        panel = self.current_panel()
+        if panel is None:
+            self.notify("This lesson has no exercises.")
+        else:
+            panel.scroll_visible(animate=False)
+        return panel
+
+    def action_check(self) -> None:
+        if panel := self._with_panel():
+            panel.submit()
+
+    def action_hint(self) -> None:
+        if panel := self._with_panel():
+            panel.show_hint()
+
+    def action_solution(self) -> None:
+        if (panel := self._with_panel()) and not panel.show_solution():
+            self.notify("Try the exercise first: the solution opens after your first attempt.",
+                        severity="warning")
+
+    def action_exercises(self) -> None:
+        panels = list(self.query(ExercisePanel))
+        if panels:
+            panels[0].scroll_visible(top=True, animate=False)
+            first = panels[0].query("RadioSet, Input, Select, TextArea, Button").first()
+            first.focus()
+
+    def action_step(self, step: int) -> None:
+        target = self.app.course.neighbour(self.lesson_id, step)
+        if target is None:
+            self.notify("That was the last lesson." if step > 0 else "This is the first lesson.")
+            return
+        self.save_position()
+        self.app.open_lesson(target.id)
+
+    def action_back(self) -> None:
+        self.save_position()
+        self.dismiss()
+
+    def on_exercise_checked(self, message: ExerciseChecked) -> None:
+        """Record the attempt; the map and the header show the new progress."""
+        self.app.course.record_attempt(message.exercise, message.answer, message.result.passed)
+        self.refresh_subtitle()
+        if message.result.passed:
+            self.notify(message.result.message, title="Passed", timeout=4)

@@ -1,0 +1,1 @@
+"""Widgets the tutor's screens share."""

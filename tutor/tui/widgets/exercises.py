@@ -1,0 +1,282 @@
+"""One panel per exercise kind: quiz, code and experiment, each with hint, result and solution."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    Markdown,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+    TextArea,
+)
+
+from tutor.course.model import CheckResult, Exercise
+
+if TYPE_CHECKING:
+    from tutor.tui.app import TutorApp
+
+KIND_LABEL = {"quiz": "Quiz", "code": "Code", "experiment": "Experiment"}
+
+
+@dataclass
+class ExerciseChecked(Message):
+    """An exercise was judged (posted by the panel, handled by the lesson screen)."""
+
+    exercise: Exercise
+    answer: str
+    result: CheckResult
+
+
+@dataclass
+class CodeRan(Message):
+    """The sandbox returned a verdict on the learner's code (posted from the worker thread)."""
+
+    source: str
+    result: CheckResult
+
+
+def result_text(result: CheckResult) -> Text:
+    """A verdict as the learner reads it: a coloured first line, then the details."""
+    text = Text()
+    mark, style = ("✔ ", "bold green") if result.passed else ("✘ ", "bold red")
+    text.append(mark, style=style)
+    text.append(result.message, style="bold")
+    for line in result.details:
+        text.append("\n  " + line)
+    return text
+
+
+class ExercisePanel(Vertical):
+    """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution."""
+
+    app: TutorApp  # type: ignore[assignment]
+
+    def __init__(self, exercise: Exercise, number: int) -> None:
+        super().__init__(id=f"ex-{exercise.id}", classes="exercise")
+        self.exercise = exercise
+        self.number = number
+        self.checking = False
+
+    def compose(self) -> ComposeResult:
+        ex = self.exercise
+        done = "  ✔" if self.app.course.passed(ex) else ""
+        yield Static(
+            Text.assemble((f"{KIND_LABEL[ex.kind]} {self.number}: ", "bold"), (ex.title, "bold"),
+                          (done, "bold green")),
+            classes="ex-title",
+        )
+        yield Markdown(ex.prompt_markdown, classes="ex-prompt")
+        yield from self.compose_answer()
+        yield Static("", classes="ex-result")
+        yield Static("", classes="ex-hint")
+        yield Markdown("", classes="ex-solution")
+        yield Static(Text("ctrl+r check · ctrl+t hint · ctrl+o solution", style="dim"),
+                     classes="ex-keys")
+
+    def compose_answer(self) -> ComposeResult:
+        """The kind-specific answer widgets."""
+        yield from ()
+
+    def restore(self, answer: str) -> None:
+        """Put a previously submitted answer back into the widgets."""
+
+    def submit(self) -> None:
+        """Judge the current answer (kinds that block do it in a worker)."""
+
+    def show_result(self, result: CheckResult) -> None:
+        """Show a verdict."""
+        widget = self.query_one(".ex-result", Static)
+        widget.update(result_text(result))
+        widget.set_class(result.passed, "-passed")
+        widget.set_class(not result.passed, "-failed")
+        widget.display = True
+
+    def show_hint(self) -> None:
+        """Show the hint (always allowed: it teaches the idea)."""
+        hint = self.query_one(".ex-hint", Static)
+        hint.update(Text.assemble(("Hint: ", "bold"), self.exercise.hint or "none for this one."))
+        hint.display = True
+
+    def solution_markdown(self) -> str:
+        """The reference solution as Markdown."""
+        return self.exercise.solution
+
+    def show_solution(self) -> bool:
+        """Show the reference solution if the learner has tried; False if not yet allowed."""
+        from tutor.course.checking import can_show_solution
+
+        state = self.app.course.state(self.exercise)
+        if not can_show_solution(state.attempts, state.passed):
+            return False
+        solution = self.query_one(".ex-solution", Markdown)
+        solution.update("**Solution**\n\n" + self.solution_markdown())
+        solution.display = True
+        return True
+
+    def on_mount(self) -> None:
+        for selector in (".ex-result", ".ex-hint", ".ex-solution"):
+            self.query_one(selector).display = False
+        answer = self.app.course.state(self.exercise).last_answer
+        if answer:
+            self.restore(answer)
+
+    def report(self, answer: str, result: CheckResult) -> None:
+        """Show the verdict and tell the screen (which records the attempt)."""
+        self.show_result(result)
+        self.post_message(ExerciseChecked(self.exercise, answer, result))
+
+
+class QuizPanel(ExercisePanel):
+    """Multiple choice (radio buttons), sorting (one select per item) or a number."""
+
+    def compose_answer(self) -> ComposeResult:
+        ex = self.exercise
+        if ex.quiz_style == "choice":
+            with RadioSet(classes="quiz-choices"):
+                for choice in ex.choices:
+                    yield RadioButton(choice)
+        elif ex.quiz_style == "sort":
+            options = [(choice, n) for n, choice in enumerate(ex.choices)]
+            for n, item in enumerate(ex.items):
+                with Horizontal(classes="sort-row"):
+                    yield Label(item, classes="sort-item")
+                    yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
+        else:
+            yield Input(placeholder="your answer, e.g. 0.25 or 1/4", classes="quiz-number")
+        yield Button("Check", classes="ex-check", compact=True)
+
+    def current_answer(self) -> tuple[Any, str] | None:
+        """(answer for check_quiz, text to store), or None when nothing is chosen yet."""
+        ex = self.exercise
+        if ex.quiz_style == "choice":
+            index = self.query_one(RadioSet).pressed_index
+            return None if index < 0 else (index, str(index))
+        if ex.quiz_style == "sort":
+            picks = [self.query_one(f"#sort-{n}", Select).value for n in range(len(ex.items))]
+            if any(p is Select.NULL for p in picks):
+                return None
+            return picks, json.dumps(picks)
+        text = self.query_one(Input).value.strip()
+        return (text, text) if text else None
+
+    def submit(self) -> None:
+        from tutor.course.checking import check_quiz
+
+        current = self.current_answer()
+        if current is None:
+            self.app.notify("Choose an answer first.", severity="warning")
+            return
+        answer, stored = current
+        self.report(stored, check_quiz(self.exercise, answer))
+
+    def restore(self, answer: str) -> None:
+        ex = self.exercise
+        try:
+            if ex.quiz_style == "choice":
+                buttons = list(self.query(RadioButton))
+                buttons[int(answer)].value = True
+            elif ex.quiz_style == "sort":
+                for n, pick in enumerate(json.loads(answer)):
+                    self.query_one(f"#sort-{n}", Select).value = pick
+            else:
+                self.query_one(Input).value = answer
+        except (ValueError, IndexError, TypeError):  # an answer from an older lesson version
+            pass
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+
+class CodePanel(ExercisePanel):
+    """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread."""
+
+    def compose_answer(self) -> ComposeResult:
+        yield TextArea.code_editor(self.exercise.starter, language="python", theme="css",
+                                   classes="code-editor")
+        yield Button("Run and check", classes="ex-check", compact=True)
+
+    def solution_markdown(self) -> str:
+        return f"```python\n{self.exercise.solution.rstrip()}\n```"
+
+    def restore(self, answer: str) -> None:
+        self.query_one(TextArea).text = answer
+
+    def submit(self) -> None:
+        if self.checking:
+            self.app.notify("Still running your code…")
+            return
+        self.checking = True
+        result = self.query_one(".ex-result", Static)
+        result.update(Text("… running your code", style="italic"))
+        result.display = True
+        self.query_one(".ex-check", Button).disabled = True
+        self._run(self.query_one(TextArea).text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="code")
+    def _run(self, source: str) -> None:
+        """Run the learner's code in its sandbox (blocking, so in a thread)."""
+        from tutor.course.checking import run_code
+
+        try:
+            result = run_code(self.exercise, source, timeout=self.app.code_timeout)
+        except Exception as exc:  # the checker itself failed: say so instead of a traceback
+            result = CheckResult(False, f"The checker could not run your code: {exc}")
+        self.post_message(CodeRan(source, result))
+
+    def on_code_ran(self, message: CodeRan) -> None:
+        message.stop()
+        self.checking = False
+        self.query_one(".ex-check", Button).disabled = False
+        self.report(message.source, message.result)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
+
+
+class ExperimentPanel(ExercisePanel):
+    """A preset training run with a goal; it runs in the training dashboard."""
+
+    def compose_answer(self) -> ComposeResult:
+        ex = self.exercise
+        config = Text()
+        for key, value in ex.config.items():
+            editable = key in ex.editable
+            config.append(f"  {key:<11}", style="bold" if editable else "dim")
+            config.append(f"{value}")
+            config.append("  (yours to change)\n" if editable else "\n", style="dim")
+        yield Static(config, classes="exp-config")
+        yield Static(Text.assemble(("Goal: ", "bold"), ex.goal_text), classes="exp-goal")
+        yield Button("Run in the dashboard", classes="ex-check", compact=True)
+
+    def submit(self) -> None:
+        self.app.start_experiment(self.exercise)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
+
+
+PANELS: dict[str, type[ExercisePanel]] = {
+    "quiz": QuizPanel,
+    "code": CodePanel,
+    "experiment": ExperimentPanel,
+}
