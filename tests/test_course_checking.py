@@ -227,3 +227,11 @@ def test_load_lessons_sorts_by_number_and_skips_other_files(tmp_path: Path):
     )
     (tmp_path / "README.md").write_text("not a lesson", encoding="utf-8")
     assert [lesson.id for lesson in load_lessons(tmp_path)] == ["first", "demo"]
+
+
+def test_course_layer_does_not_import_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, tutor.course; assert 'textual' not in sys.modules, 'textual imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)

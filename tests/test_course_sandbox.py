@@ -171,3 +171,12 @@ def test_runs_outside_the_callers_directory(tmp_path, monkeypatch):
     result = run("open('litter.txt', 'w').write('x')\ndef square(x):\n    return x * x\n")
     assert result.passed, result
     assert not (tmp_path / "litter.txt").exists()
+
+
+def test_a_broken_checker_is_blamed_on_the_lesson_not_the_learner():
+    from dataclasses import replace
+
+    broken = replace(EXERCISE, check="import no_such_module\ndef check(square):\n    pass\n")
+    result = run_code(broken, EXERCISE.solution, timeout=5)
+    assert not result.passed
+    assert result.message.startswith("This exercise's checker is broken (ModuleNotFoundError")

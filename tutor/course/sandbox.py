@@ -191,7 +191,10 @@ def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
     check_source = spec.get("check") or ""
     if check_source:
         check_ns: dict[str, Any] = {"__name__": "__check__"}
-        exec(compile(check_source, CHECK_FILE, "exec"), check_ns)
+        try:
+            exec(compile(check_source, CHECK_FILE, "exec"), check_ns)
+        except Exception as exc:  # a bug in the lesson file, not the learner's fault
+            return _fail(f"This exercise's checker is broken ({type(exc).__name__}: {exc}).")
         try:
             check_ns["check"](*[fns[name] for name in functions])
         except AssertionError as exc:
