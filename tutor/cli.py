@@ -28,9 +28,10 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from tutor.commands import bench
+    from tutor.commands import bench, data
 
     app.add_typer(bench.app, name="bench")
+    app.add_typer(data.app, name="data")
 
 
 _register()

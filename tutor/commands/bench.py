@@ -1,1 +1,37 @@
-import typer; app = typer.Typer(help='Benchmarks.')
+"""`tutor bench`: speed measured side by side, printed as ratios."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Benchmarks, reported as ratios measured side by side in one run.", no_args_is_help=True)
+
+
+@app.command("engine")
+def engine(repeats: int = typer.Option(7, min=1, help="Timed runs per shape (the median is kept).")) -> None:
+    """Time the engine's LSTM forward+backward against torch.nn.LSTM (when PyTorch is installed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tutor.bench import bench_lstm, geometric_mean, thread_count
+
+    console = Console()
+    with console.status("timing...") as status:
+        rows = bench_lstm(repeats=repeats, progress=lambda msg: status.update(f"timing {msg}"))
+    table = Table(title=f"LSTM forward + backward, float32, {thread_count()} threads, median of {repeats}")
+    for col in ("B, T, D, H", "engine ms", "torch ms", "torch / engine"):
+        table.add_column(col, justify="right")
+    for row in rows:
+        table.add_row(
+            ", ".join(map(str, row.shape)),
+            f"{row.engine_s * 1e3:.1f}",
+            "-" if row.torch_s is None else f"{row.torch_s * 1e3:.1f}",
+            "-" if row.ratio is None else f"{row.ratio:.2f}",
+        )
+    console.print(table)
+    ratios = [r.ratio for r in rows if r.ratio is not None]
+    if ratios:
+        mean = geometric_mean(ratios)
+        console.print(f"geometric mean of torch / engine: [bold]{mean:.2f}[/] (above 1: the engine is faster)")
+    else:
+        console.print("PyTorch is not installed: engine times only (pip install torch for the ratios).")

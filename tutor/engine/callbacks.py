@@ -1,0 +1,116 @@
+"""Callbacks: how the TUI, `tutor train` and lessons watch (and stop) a training run.
+
+``fit`` calls, in order: on_train_begin, then per epoch on_epoch_begin, on_batch_end after every
+batch, on_epoch_end; finally on_train_end. Setting ``self.model.stop_training = True`` in any of
+them stops training after the current batch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+Logs = dict[str, Any]
+
+
+class Callback:
+    model = None
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def on_train_begin(self, logs: Logs) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: Logs) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None: ...
+    def on_train_end(self, logs: Logs) -> None: ...
+
+
+class History(Callback):
+    """Per-epoch logs as lists (``history["val_loss"][-1]``), plus per-step gradient norms."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.step_grad_norms: dict[str, list[np.ndarray]] = {}
+        self.epoch: list[int] = []
+        self.interrupted = False
+
+    def on_epoch_end(self, epoch, logs):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            if key == "step_grad_norms":
+                for name, norms in value.items():
+                    self.step_grad_norms.setdefault(name, []).append(np.asarray(norms))
+            elif isinstance(value, int | float):
+                self.history.setdefault(key, []).append(float(value))
+
+
+class _Monitor(Callback):
+    """Tracks the best value of one logged quantity ('val_loss' by default)."""
+
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto"):
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "min" if "loss" in monitor else "max"
+        self.monitor, self.mode = monitor, mode
+        self.best = math.inf if mode == "min" else -math.inf
+
+    def _improved(self, logs: Logs) -> bool:
+        value = logs.get(self.monitor)
+        if value is None:
+            raise ValueError(f"cannot monitor {self.monitor!r}: the logs have {sorted(logs)}")
+        better = value < self.best if self.mode == "min" else value > self.best
+        if better:
+            self.best = float(value)
+        return better
+
+
+class EarlyStopping(_Monitor):
+    """Stop when the monitored value has not improved for ``patience`` epochs; optionally put
+    back the best weights seen."""
+
+    def __init__(self, monitor="val_loss", patience: int = 2, mode="auto", restore_best_weights=False):
+        super().__init__(monitor, mode)
+        self.patience, self.restore = int(patience), bool(restore_best_weights)
+        self.wait, self.best_weights = 0, None
+
+    def on_epoch_end(self, epoch, logs):
+        if self._improved(logs):
+            self.wait = 0
+            if self.restore:
+                self.best_weights = self.model.get_weights()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.model.stop_training = True
+
+    def on_train_end(self, logs):
+        if self.restore and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model to ``path`` whenever the monitored value improves (or every epoch)."""
+
+    def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=True, metadata=None):
+        super().__init__(monitor, mode)
+        self.path, self.save_best_only, self.metadata = path, save_best_only, metadata
+        self.saved_epoch: int | None = None
+
+    def on_epoch_end(self, epoch, logs):
+        if self._improved(logs) or not self.save_best_only:
+            self.model.save(self.path, metadata=self.metadata)
+            self.saved_epoch = epoch
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_batch_end=lambda b, logs: ...)``."""
+
+    def __init__(self, **hooks):
+        for name, fn in hooks.items():
+            if not hasattr(Callback, name):
+                raise ValueError(f"unknown callback hook {name!r}")
+            setattr(self, name, fn)

@@ -1,0 +1,106 @@
+"""Dense: y = g(x·W + b), applied to the last axis.
+
+x: (B, D) or (B, T, D) (then the same weights act at every step); W: (D, H); b: (H,).
+A 2-D ``scipy.sparse`` input is accepted (a bag-of-words matrix): x·W stays sparse × dense.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import ACTIVATIONS, check_activation
+from .initializers import glorot_uniform
+from .layer import Array, Layer, Shape, as_float_array
+
+
+class Dense(Layer):
+    def __init__(
+        self,
+        units: int,
+        activation: str | None = None,
+        input_dim: int | None = None,
+        name: str | None = None,
+        dtype=np.float32,
+        seed: int | None = None,
+    ):
+        super().__init__(name, dtype, seed)
+        if int(units) < 1:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = check_activation(activation)
+        self.input_dim = input_dim
+        self._g, self._dg = ACTIVATIONS[self.activation]
+        if input_dim is not None:
+            self.build((None, input_dim))
+
+    def build(self, input_shape: Shape) -> None:
+        D = input_shape[-1]
+        if D is None:
+            raise ValueError("Dense: the input width is unknown; give input_dim")
+        if self.input_dim is not None and D != self.input_dim:
+            raise ValueError(f"Dense: expected input width {self.input_dim}, got {D}")
+        self.input_dim = int(D)
+        rng = self._rng()
+        self._add_param("W", glorot_uniform(rng, (self.input_dim, self.units), self.dtype))
+        self._add_param("b", np.zeros(self.units, self.dtype))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (*input_shape[:-1], self.units)
+
+    def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
+        self._sparse = sp.issparse(x)
+        if self._sparse:
+            if x.ndim != 2:
+                raise ValueError(f"Dense: sparse input must be 2-D, got shape {x.shape}")
+            x = x.astype(self.dtype, copy=False).tocsr()
+        else:
+            x = as_float_array(x, self.dtype, "Dense input", (2, 3))
+        if not self.built:
+            self.build(x.shape)
+        if x.shape[-1] != self.input_dim:
+            raise ValueError(f"Dense: expected input width {self.input_dim}, got {x.shape[-1]}")
+        self.x = x
+        W, b = self.params["W"], self.params["b"]
+        if self._sparse:
+            z = np.asarray(x @ W)
+        else:
+            z = x.reshape(-1, self.input_dim) @ W
+        z += b
+        self.z = z  # logits, kept for losses that fuse with the activation
+        self.a = self._g(z)
+        return self.a.reshape(*x.shape[:-1], self.units)
+
+    def backward(self, dy: Array) -> Array | None:
+        dy = dy.reshape(-1, self.units)
+        if self.activation == "softmax":
+            # Jacobian-vector product of softmax: dz = s ⊙ (dy - Σ dy ⊙ s)
+            s = self.a
+            dz = s * (dy - (dy * s).sum(axis=-1, keepdims=True))
+        elif self.activation == "linear":
+            dz = dy
+        else:
+            dz = dy * self._dg(self.a)
+        return self.backward_logits(dz)
+
+    def backward_logits(self, dz: Array) -> Array | None:
+        """Backward from ∂L/∂z (the pre-activation), used when the loss fuses with g."""
+        dz = np.asarray(dz, dtype=self.dtype).reshape(-1, self.units)
+        x = self.x
+        if self._sparse:
+            self.grads["W"][...] = np.asarray(x.T @ dz)
+        else:
+            np.matmul(x.reshape(-1, self.input_dim).T, dz, out=self.grads["W"])
+        self.grads["b"][...] = dz.sum(axis=0)
+        if self._sparse:
+            return None  # the input of a sparse first layer is data: nothing to pass back
+        return (dz @ self.params["W"].T).reshape(x.shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation,
+            "input_dim": self.input_dim,
+        }

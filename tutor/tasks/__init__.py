@@ -1,0 +1,1 @@
+"""Tasks: data + model + metrics for each thing the tutor trains (toy, IMDb, NYSE)."""
