@@ -7,7 +7,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from tutor.course.model import Exercise
+from tutor.course.model import CheckResult, Exercise
 from tutor.tui.course_access import Course, load_course
 from tutor.tui.palette import JumpProvider
 
@@ -51,6 +51,8 @@ class TutorApp(App[None]):
         super().__init__()
         self.course = course if course is not None else load_course()
         self.code_timeout = code_timeout  # seconds a learner's code may run (tests shorten it)
+        # verdicts of experiment runs, by exercise key, for the lesson screen to show
+        self.experiment_results: dict[tuple[str, str], CheckResult] = {}
 
     def on_mount(self) -> None:
         self.switch_mode("map")
