@@ -153,3 +153,21 @@ def test_whole_model_gradient_through_the_fused_loss(loss, out):
         for key, param in layer.params.items():
             err = relative_error(layer.grads[key], numerical_gradient(loss_value, param))
             assert err < TOL, (layer.name, key, err)
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional(cls, return_sequences):
+    from tutor.engine import Bidirectional
+
+    layer = Bidirectional(cls(3, input_dim=4, return_sequences=return_sequences, dtype=F64), seed=1)
+    errors = gradcheck(layer, np.random.default_rng(8).standard_normal((3, 6, 4)), mask=front_padding_mask())
+    assert {"forward_W", "backward_U", "x"} <= set(errors)
+    assert_close(errors)
+
+
+def test_global_average_pooling():
+    from tutor.engine import GlobalAveragePooling1D
+
+    layer = GlobalAveragePooling1D(dtype=F64)
+    assert_close(gradcheck(layer, np.random.default_rng(9).standard_normal((3, 6, 4)), mask=front_padding_mask()))

@@ -262,3 +262,28 @@ assert not bad and not ours, (bad, ours)
 
 def test_engine_imports_numpy_and_scipy_only():
     subprocess.run([sys.executable, "-c", ENGINE_IMPORTS], check=True)
+
+
+def test_predict_steps_through_mean_pooling_equals_predicting_each_prefix():
+    from tutor.engine import GlobalAveragePooling1D
+
+    model = Sequential(
+        [Embedding(20, 4, mask_zero=True), LSTM(5, return_sequences=True), GlobalAveragePooling1D(), Dense(1)], seed=2
+    )
+    ids = np.array([[0, 0, 4, 9, 13, 2]])
+    steps = model.predict_steps(ids)
+    for t in range(3, 7):
+        np.testing.assert_allclose(steps[0, t - 1], model.predict(ids[:, :t])[0], rtol=1e-5)
+
+
+def test_bidirectional_model_saves_and_loads(tmp_path):
+    from tutor.engine import Bidirectional
+
+    layers = [Embedding(20, 4, mask_zero=True), Bidirectional(GRU(5)), Dense(1, activation="sigmoid")]
+    model = Sequential(layers, seed=4)
+    assert model.layers[1].count_params() == 2 * 3 * (5 * (4 + 5) + 5)
+    ids = np.random.default_rng(0).integers(0, 20, (6, 7))
+    loaded = Sequential.load(model.save(tmp_path / "bi.npz"))
+    np.testing.assert_array_equal(loaded.predict(ids), model.predict(ids))
+    with pytest.raises(ValueError, match="forwards only"):
+        model.predict_steps(ids)

@@ -9,6 +9,7 @@ module, in the symbols the lessons use.
 """
 
 from .activations import ACTIVATIONS
+from .bidirectional import Bidirectional
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
 from .dense import Dense
 from .dropout import Dropout
@@ -28,12 +29,41 @@ from .lstm import LSTM
 from .metrics import r2_score
 from .model import Sequential
 from .optimizers import SGD, Adam, Optimizer, RMSprop, clip_by_global_norm, global_norm
+from .pooling import GlobalAveragePooling1D
 from .recurrent import Recurrent, SimpleRNN
 
 __all__ = [
-    "ACTIVATIONS", "Adam", "BinaryCrossentropy", "Callback", "CategoricalCrossentropy", "Dense",
-    "Dropout", "EarlyStopping", "Embedding", "GRU", "History", "LSTM", "LambdaCallback", "Layer",
-    "Loss", "MeanSquaredError", "ModelCheckpoint", "Optimizer", "RMSprop", "Recurrent", "SGD",
-    "Sequential", "SimpleRNN", "SparseCategoricalCrossentropy", "clip_by_global_norm",
-    "get_loss", "global_norm", "gradcheck", "numerical_gradient", "r2_score", "relative_error",
+    "ACTIVATIONS",
+    "Adam",
+    "Bidirectional",
+    "BinaryCrossentropy",
+    "Callback",
+    "CategoricalCrossentropy",
+    "Dense",
+    "Dropout",
+    "EarlyStopping",
+    "Embedding",
+    "GRU",
+    "GlobalAveragePooling1D",
+    "History",
+    "LSTM",
+    "LambdaCallback",
+    "Layer",
+    "Loss",
+    "MeanSquaredError",
+    "ModelCheckpoint",
+    "Optimizer",
+    "RMSprop",
+    "Recurrent",
+    "SGD",
+    "Sequential",
+    "SimpleRNN",
+    "SparseCategoricalCrossentropy",
+    "clip_by_global_norm",
+    "get_loss",
+    "global_norm",
+    "gradcheck",
+    "numerical_gradient",
+    "r2_score",
+    "relative_error",
 ]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .bidirectional import Bidirectional
 from .callbacks import Callback, History
 from .dense import Dense
 from .dropout import Dropout
@@ -32,17 +33,23 @@ from .losses import Loss, get_loss
 from .lstm import LSTM
 from .metrics import Metric, get_metric
 from .optimizers import Optimizer, get_optimizer
+from .pooling import GlobalAveragePooling1D
 from .recurrent import Recurrent, SimpleRNN
 
 FORMAT = "rnn-tutor-model"
 FORMAT_VERSION = 1
 LAYER_CLASSES: dict[str, type[Layer]] = {
-    cls.__name__: cls for cls in (Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout)
+    cls.__name__: cls
+    for cls in (Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout, Bidirectional, GlobalAveragePooling1D)
 }
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _input_dim(layer: Layer) -> int | None:
+    return (layer.forward_layer if isinstance(layer, Bidirectional) else layer).input_dim
 
 
 def _num_samples(x) -> int:
@@ -83,8 +90,8 @@ class Sequential:
         first = self.layers[0] if self.layers else None
         if isinstance(first, Embedding):
             return (None, None)
-        if isinstance(first, Recurrent) and first.input_dim is not None:
-            return (None, None, first.input_dim)
+        if isinstance(first, Recurrent | Bidirectional) and _input_dim(first) is not None:
+            return (None, None, _input_dim(first))
         if isinstance(first, Dense) and first.input_dim is not None:
             return (None, first.input_dim)
         return None
@@ -222,7 +229,7 @@ class Sequential:
             logs[metric.name] = metric.update(y, pred)
         logs["grad_norm"] = self.optimizer.apply(params, grads)
         logs["step_grad_norms"] = {
-            layer.name: layer.step_grad_norms for layer in self.layers if isinstance(layer, Recurrent)
+            layer.name: layer.step_grad_norms for layer in self.layers if isinstance(layer, Recurrent | Bidirectional)
         }
         return logs
 
@@ -362,18 +369,25 @@ class Sequential:
         return np.concatenate(outs, axis=0)
 
     def predict_steps(self, x, batch_size: int = 256) -> Array:
-        """The output after every time step, (B, T, out): how the prediction evolves as the
-        model reads. The last recurrent layer is run with return_sequences for this."""
-        recurrent = [layer for layer in self.layers if isinstance(layer, Recurrent)]
-        if not recurrent:
-            raise ValueError("predict_steps needs a model with a recurrent layer")
-        last = recurrent[-1]
+        """The output after every time step, (B, T, out): what the model would answer if the
+        sequence stopped there, i.e. how its prediction evolves as it reads."""
+        recurrent = [i for i, layer in enumerate(self.layers) if isinstance(layer, Recurrent | Bidirectional)]
+        if not recurrent or isinstance(self.layers[recurrent[-1]], Bidirectional):
+            raise ValueError("predict_steps needs a model whose last recurrent layer reads forwards only")
+        last = self.layers[recurrent[-1]]
+        pools = [layer for layer in self.layers[recurrent[-1] :] if isinstance(layer, GlobalAveragePooling1D)]
         saved = last.return_sequences
-        last.return_sequences = True
         try:
+            if pools:  # the states already go to a mean: take the running mean instead
+                for pool in pools:
+                    pool.running = True
+            else:
+                last.return_sequences = True
             return self.predict(x, batch_size)
         finally:
             last.return_sequences = saved
+            for pool in pools:
+                pool.running = False
 
     # -- saving ---------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

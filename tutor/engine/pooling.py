@@ -1,0 +1,43 @@
+"""GlobalAveragePooling1D: the mean of a sequence over its (unpadded) time steps.
+
+x: (B, T, D) and mask (B, T) → y: (B, D) = Σ_t m_t x_t / Σ_t m_t.
+Reading a review through an LSTM and averaging its hidden states uses every step's state, not
+only the last one, so the gradient reaches early words directly.
+
+With ``running=True`` the output is the running mean after each step, (B, T, D): the value the
+layer would give if the sequence stopped there (``Sequential.predict_steps`` uses this).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layer import Array, Layer, Shape, as_float_array
+
+
+class GlobalAveragePooling1D(Layer):
+    def __init__(self, name: str | None = None, dtype=np.float32, seed: int | None = None):
+        super().__init__(name, dtype, seed)
+        self.running = False
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (input_shape[0], input_shape[-1])
+
+    def compute_mask(self, mask: Array | None) -> Array | None:
+        return mask if self.running else None
+
+    def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
+        x = as_float_array(x, self.dtype, "GlobalAveragePooling1D input", (3,))
+        B, T, _ = x.shape
+        m = np.ones((B, T, 1), self.dtype) if mask is None else np.asarray(mask, self.dtype)[:, :, None]
+        self.m, self.shape = m, x.shape
+        if self.running:
+            # a fully padded prefix has no steps yet: its mean is taken as 0
+            return np.cumsum(x * m, axis=1) / np.maximum(np.cumsum(m, axis=1), 1.0)
+        self.count = np.maximum(m.sum(axis=1), 1.0)  # (B, 1)
+        return (x * m).sum(axis=1) / self.count
+
+    def backward(self, dy: Array) -> Array:
+        if self.running:
+            raise ValueError("GlobalAveragePooling1D: no backward pass in running mode")
+        return (dy / self.count)[:, None, :] * self.m
