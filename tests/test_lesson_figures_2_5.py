@@ -1,0 +1,126 @@
+"""The figures that lessons 2-5 state, recomputed the way the lesson says they are computed.
+
+Each test names the lesson and the sentence it backs. Parts that need the real IMDb training
+reviews skip when the dev copy (../shared/data) is absent.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tutor import paths
+from tutor.course import load_lessons
+
+DEV_IMDB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "aclImdb_train.tar.gz"
+needs_imdb = pytest.mark.skipif(not DEV_IMDB.is_file(), reason=f"dev copy absent: {DEV_IMDB}")
+
+
+def _lesson_text(number: int) -> str:
+    (path,) = paths.lessons_dir().glob(f"{number:02d}-*.md")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def _exercises(number: int) -> dict:
+    (lesson,) = [lesson for lesson in load_lessons() if lesson.number == number]
+    return {ex.id: ex for ex in lesson.exercises}
+
+
+def _solution(number: int, exercise_id: str) -> dict:
+    """The reference solution of a code exercise, executed: its namespace."""
+    namespace: dict = {}
+    exec(compile(_exercises(number)[exercise_id].solution, f"<{exercise_id}>", "exec"), namespace)
+    return namespace
+
+
+# ---------------------------------------------------------------------------- lesson 2
+def test_lesson2_matrix_size_and_memory():
+    text = _lesson_text(2)
+    entries = 50_000 * 10_000
+    assert entries == 500_000_000 and "500,000,000 entries" in text
+    nonzero = round(entries * 0.013)
+    assert nonzero == 6_500_000 == _exercises(2)["nonzero-count"].answer
+    assert entries * 4 == 2 * 10**9 and "2 GB" in text  # dense float32
+    assert nonzero * (4 + 4) == 52 * 10**6 and "52 MB" in text  # float32 value + int32 column
+
+
+def test_lesson2_csr_example():
+    A = np.array([[1, 0, 0, 1, 0, 0], [0, 0, 2, 0, 0, 1], [0, 0, 0, 2, 0, 0]])
+    S = sp.csr_matrix(A)
+    assert S.nnz == 5
+    assert S.data.tolist() == [1, 1, 2, 1, 2]
+    assert S.indices.tolist() == [0, 3, 2, 5, 3]
+    assert S.indptr.tolist() == [0, 2, 4, 5]
+    text = _lesson_text(2)
+    for line in ("data    = [1, 1, 2, 1, 2]", "indices = [0, 3, 2, 5, 3]", "indptr  = [0, 2, 4, 5]"):
+        assert line in text
+
+
+def test_lesson2_indptr_quiz():
+    S = sp.csr_matrix(np.array([[0, 5, 0, 0], [0, 0, 0, 0], [7, 0, 0, 3]]))
+    ex = _exercises(2)["csr-indptr"]
+    assert str(S.indptr.tolist()) == ex.choices[ex.answer] == "[0, 1, 1, 3]"
+    assert S.data.tolist() == [5, 7, 3] and S.indices.tolist() == [1, 0, 3]
+
+
+def test_lesson2_mlp_parameter_count():
+    from tutor.engine import Dense, Sequential
+
+    model = Sequential(
+        [Dense(16, activation="relu", input_dim=10_000), Dense(16, activation="relu"), Dense(1, activation="sigmoid")]
+    )
+    counts = [layer.count_params() for layer in model.layers]
+    assert counts == [160_016, 272, 17]
+    assert model.count_params() == 160_305
+    assert "160,305" in _lesson_text(2)
+
+
+def test_lesson2_solution_matches_the_data_layer():
+    """The exercise's bow_csr gives what tutor.data.bag_of_words gives for the same vocabulary."""
+    from tutor.data import Vocabulary, bag_of_words, density, tokenize
+
+    ns = _solution(2, "build-csr")
+    docs = [tokenize(t) for t in ["A great, great film.", "Dull plot; dull film!", "", "great acting"]]
+    vocab = Vocabulary.build(docs, max_words=6)
+    mine = ns["bow_csr"](docs, {w: i for i, w in enumerate(vocab.words)})
+    theirs = bag_of_words([vocab.encode(d) for d in docs], len(vocab))
+    assert np.array_equal(mine.toarray(), theirs.toarray())
+    assert ns["density"](mine) == pytest.approx(density(theirs))
+
+
+@pytest.fixture(scope="module")
+def imdb_tokens():
+    from tutor.data import read_imdb, tokenize
+
+    train = read_imdb(DEV_IMDB, "train")
+    return [tokenize(t) for t in train.texts]
+
+
+@needs_imdb
+@pytest.mark.slow
+def test_lesson2_imdb_word_counts_and_density(imdb_tokens):
+    from tutor.data import Vocabulary, bag_of_words, density
+
+    assert len(imdb_tokens) == 25_000
+    vocab = Vocabulary.build(imdb_tokens, max_words=10_000)
+    top = [w for w, _ in vocab.most_common(20)]
+    assert top[:10] == ["the", "and", "a", "of", "to", "is", "in", "it", "i", "this"]
+    assert top.index("movie") + 1 == 16 and top.index("film") + 1 == 18
+    total = sum(len(t) for t in imdb_tokens)
+    assert 5.75e6 < total < 5.85e6  # "5.8 million words"
+    share = sum(c for _, c in vocab.most_common(10)) / total
+    assert 0.235 <= share < 0.245  # "about 24%"
+    ids = [vocab.encode(t) for t in imdb_tokens]
+    m = bag_of_words(ids, len(vocab))
+    assert round(density(m) * 100, 2) == 1.29  # "the tutor measured 1.29%"
+    assert round(m.nnz / m.shape[0]) == 129  # "on average 129 of the 10,000 columns"
+    # the explanation's snippet: the learner's own function on all the reviews
+    ns = _solution(2, "build-csr")
+    mine = ns["bow_csr"](imdb_tokens, {w: i for i, w in enumerate(vocab.words)})
+    assert mine.nnz == m.nnz
+    assert round(ns["density"](mine), 3) == 0.013
