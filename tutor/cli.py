@@ -28,10 +28,11 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from tutor.commands import bench, data
+    from tutor.commands import bench, data, lessons
 
-    app.add_typer(bench.app, name="bench")
+    app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
+    app.add_typer(bench.app, name="bench")
 
 
 _register()

@@ -1,0 +1,37 @@
+"""The `tutor` command line: subcommands, and one clear line for bad input."""
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from tutor.cli import app
+
+runner = CliRunner()
+
+
+def test_lessons_lists_the_course_with_progress(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
+    result = runner.invoke(app, ["lessons"])
+    assert result.exit_code == 0, result.output
+    assert "Sequences everywhere" in result.output and "0/" in result.output
+
+
+def test_lessons_check_reports_a_bad_file(tmp_path):
+    bad = tmp_path / "99-bad.md"
+    bad.write_text("no front matter here\n")
+    result = runner.invoke(app, ["lessons", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "front matter" in result.output
+    assert runner.invoke(app, ["lessons", "check"]).exit_code == 0
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_1(tmp_path):
+    env = {"TUTOR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tutor", "data", "status", "--path", str(tmp_path / "nowhere")],
+        capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("tutor: error:")
