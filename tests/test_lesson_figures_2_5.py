@@ -124,3 +124,25 @@ def test_lesson2_imdb_word_counts_and_density(imdb_tokens):
     mine = ns["bow_csr"](imdb_tokens, {w: i for i, w in enumerate(vocab.words)})
     assert mine.nnz == m.nnz
     assert round(ns["density"](mine), 3) == 0.013
+
+
+# ---------------------------------------------------------------------------- lesson 3
+def test_lesson3_counts_and_embedding_layer():
+    from tutor.engine import Embedding
+
+    text = _lesson_text(3)
+    assert (20 * 10_000, 20 * 16, 20 * 5) == (200_000, 320, 100)
+    for line in ("20 × 10,000 = 200,000", "20 × 16     =     320", "20 × 5      =     100"):
+        assert line in text
+    layer = Embedding(10_000, 32)
+    assert layer.params["E"].shape == (10_000, 32)
+    assert layer.count_params() == 320_000 == _exercises(3)["embedding-size"].answer
+    assert layer.forward(np.array([[12, 7, 7, 431]])).shape == (1, 4, 32)
+    assert Embedding(10_000, 128).count_params() == 1_280_000
+
+
+def test_lesson3_one_hot_rows_are_orthogonal():
+    ex = _exercises(3)["why-embed"]
+    eye = np.eye(10)
+    cos = eye[3] @ eye[7] / (np.linalg.norm(eye[3]) * np.linalg.norm(eye[7]))
+    assert cos == 0 and ex.choices[ex.answer] == "0"
