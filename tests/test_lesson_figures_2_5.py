@@ -146,3 +146,45 @@ def test_lesson3_one_hot_rows_are_orthogonal():
     eye = np.eye(10)
     cos = eye[3] @ eye[7] / (np.linalg.norm(eye[3]) * np.linalg.norm(eye[7]))
     assert cos == 0 and ex.choices[ex.answer] == "0"
+
+
+# ---------------------------------------------------------------------------- lesson 4
+def test_lesson4_parameter_counts():
+    from tutor.engine import Dense, Embedding, Sequential, SimpleRNN
+
+    text = _lesson_text(4)
+    nyse = Sequential([SimpleRNN(12, input_dim=3), Dense(1)])
+    assert [layer.count_params() for layer in nyse.layers] == [192, 13]
+    assert nyse.count_params() == 205 == _exercises(4)["length-and-params"].answer
+    assert "3·12 + 12·12 + 12 = 192" in text
+    imdb = Sequential([Embedding(10_000, 32), SimpleRNN(32), Dense(1, activation="sigmoid")])
+    imdb.build((None, None))
+    assert [layer.count_params() for layer in imdb.layers] == [320_000, 2_080, 33]
+    assert _exercises(4)["count-rnn-params"].answer == 2_080
+
+
+def test_lesson4_shapes_and_notation():
+    from tutor.engine import SimpleRNN
+
+    layer = SimpleRNN(12, input_dim=3, dtype=np.float64, seed=0)
+    assert {k: v.shape for k, v in layer.params.items()} == {"W": (3, 12), "U": (12, 12), "b": (12,)}
+    x = np.random.default_rng(0).standard_normal((2, 5, 3))
+    h = layer.forward(x)
+    assert h.shape == (2, 12)
+    seq = SimpleRNN(12, input_dim=3, return_sequences=True, dtype=np.float64, seed=0)
+    hs = seq.forward(x)
+    assert hs.shape == (2, 5, 12) and np.allclose(hs[:, -1], h)
+    # the lecture's column form A_l = g(w0 + W X_l + U A_{l-1}) with W, U the transposes
+    W, U, b = layer.params["W"].T, layer.params["U"].T, layer.params["b"]
+    a = np.zeros(12)
+    for t in range(5):
+        a = np.tanh(b + W @ x[0, t] + U @ a)
+    assert np.allclose(a, h[0])
+
+
+def test_lesson4_explanation_gradcheck():
+    from tutor.engine import SimpleRNN, gradcheck
+
+    x = np.random.default_rng(0).standard_normal((2, 6, 4))
+    errors = gradcheck(SimpleRNN(5, input_dim=4, dtype=np.float64), x)
+    assert set(errors) == {"W", "U", "b", "x"} and max(errors.values()) < 1e-6
