@@ -104,3 +104,31 @@ def test_l7_lstm_preset_meets_its_goal_and_the_rnn_stays_at_chance():
     assert lstm["val_accuracy"][0] >= 0.95 and lstm["val_accuracy"][-1] >= 0.95
     _, rnn = _run_preset({**config, "model": "SimpleRNN"})
     assert max(rnn["val_accuracy"]) < 0.6
+
+
+# -- lesson 8: long short-term memory ---------------------------------------------------------
+
+
+def test_l8_keras_table_and_formulas():
+    from tutor.engine import GRU, LSTM, Dense, Embedding, Sequential, SimpleRNN
+
+    model = Sequential([Embedding(10000, 128), LSTM(128), Dense(1, activation="sigmoid")])
+    assert [layer.count_params() for layer in model.layers] == [1_280_000, 131_584, 129]
+    assert model.count_params() == 1_411_713
+    assert 4 * (128 * (128 + 128) + 128) == 4 * 32_896 == 131_584
+    E, H = 6, 4
+    assert LSTM(H, input_dim=E).count_params() == 4 * (H * (E + H) + H)
+    assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + H)
+    assert SimpleRNN(H, input_dim=E).count_params() == H * (E + H) + H
+    text = _lesson_text(8)
+    for figure in ("1,280,000", "131,584", "129", "1,411,713"):
+        assert figure in text
+
+
+def test_l8_forget_bias_and_the_hand_worked_step():
+    from tutor.engine import LSTM
+
+    assert 1 / (1 + math.exp(-1)) == pytest.approx(0.73, abs=0.005)
+    layer = LSTM(3, input_dim=2)
+    assert layer.params["b"][3:6].tolist() == [1.0, 1.0, 1.0]  # the f block, second of i, f, c~, o
+    assert 0.5 * math.tanh(0.5 * 2.0) == pytest.approx(0.3807970779778823)
