@@ -14,20 +14,26 @@ import pytest
 import scipy.sparse as sp
 
 from tutor import paths
-from tutor.course import load_lessons
+from tutor.course.loader import load_lesson
 
 DEV_IMDB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "aclImdb_train.tar.gz"
 needs_imdb = pytest.mark.skipif(not DEV_IMDB.is_file(), reason=f"dev copy absent: {DEV_IMDB}")
 
 
-def _lesson_text(number: int) -> str:
+def _lesson_path(number: int) -> Path:
     (path,) = paths.lessons_dir().glob(f"{number:02d}-*.md")
-    return path.read_text(encoding="utf-8")
+    return path
+
+
+def _lesson_text(number: int) -> str:
+    return _lesson_path(number).read_text(encoding="utf-8")
 
 
 @cache
 def _exercises(number: int) -> dict:
-    (lesson,) = [lesson for lesson in load_lessons() if lesson.number == number]
+    """This lesson's exercises by id (only its own file is parsed: other lessons may be in progress)."""
+    lesson = load_lesson(_lesson_path(number))
+    assert lesson.number == number
     return {ex.id: ex for ex in lesson.exercises}
 
 
