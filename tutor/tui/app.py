@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
@@ -34,7 +36,7 @@ class TutorApp(App[None]):
     """Learn recurrent networks by running them."""
 
     TITLE = "RNN tutor"
-    CSS_PATH = "tutor.tcss"
+    CSS_PATH = Path(__file__).with_name("tutor.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {JumpProvider}
     MODES: ClassVar = {"map": _map_screen, "train": _train_screen, "play": _play_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,5 +98,8 @@ class TutorApp(App[None]):
 
 
 def run_app() -> None:
-    """Entry point used by `tutor` with no subcommand."""
-    TutorApp().run()
+    """Entry point used by `tutor` with no subcommand; a crash exits non-zero."""
+    app = TutorApp()
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

@@ -1,7 +1,7 @@
 """The dashboard's view of the tasks: name -> data and a model builder.
 
-Only the long-dependency toy task lives here for now; the tasks layer (`tutor/tasks/`) will
-provide every task behind the same small interface, and this module will then just point at it.
+Only the long-dependency task is wired up so far (from `tutor.tasks.longdep`); NYSE and IMDb
+will plug in here, behind the same small interface, when the tasks layer provides them.
 """
 
 from __future__ import annotations
@@ -62,37 +62,15 @@ TASKS: dict[str, TaskInfo] = {
     "imdb": TaskInfo("imdb", "IMDb review sentiment", RECURRENT_MODELS),
 }
 
-TOY_VOCAB = 8  # symbols 0..7; the label is whether the first one is 0 or 1
+def build_classifier(config: Mapping[str, Any]) -> Any:
+    """The long-dependency model (one recurrent layer, sigmoid output), compiled from `config`."""
+    from tutor.tasks.longdep import build_model
 
-
-def long_dependency_data(
-    seq_len: int, n: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """One-hot sequences (n, seq_len, TOY_VOCAB) whose label is their first token (0 or 1).
-
-    Every later token is random noise from the whole vocabulary, so only a model that carries
-    the first step's information across all `seq_len` steps can beat chance.
-    """
-    rng = np.random.default_rng(seed)
-    tokens = rng.integers(0, TOY_VOCAB, size=(n, seq_len))
-    labels = rng.integers(0, 2, size=n)
-    tokens[:, 0] = labels
-    x = np.eye(TOY_VOCAB, dtype=np.float64)[tokens]
-    return x, labels.astype(np.float64).reshape(n, 1)
-
-
-def build_classifier(config: Mapping[str, Any], input_dim: int) -> Any:
-    """A compiled recurrent layer + sigmoid output for binary labels."""
-    from tutor.engine import GRU, LSTM, Dense, Sequential, SimpleRNN
-
-    layers = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+    kinds = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
     name = config["model"]
-    if name not in layers:
+    if name not in kinds:
         raise TutorError(f"model {name} does not apply to this task: pick SimpleRNN, LSTM or GRU")
-    model = Sequential(
-        [layers[name](int(config["units"]), input_dim=input_dim), Dense(1, activation="sigmoid")],
-        seed=int(config.get("seed", 0)),
-    )
+    model = build_model(kinds[name], units=int(config["units"]), seed=int(config.get("seed", 0)))
     clip = float(config.get("clipnorm") or 0.0)
     model.compile(
         loss="binary_crossentropy",
@@ -108,10 +86,12 @@ def load_task(config: Mapping[str, Any]) -> TaskData:
     """Data and model builder for `config["task"]`; TutorError says what to do otherwise."""
     task = config["task"]
     if task == "long_dependency":
+        from tutor.tasks.longdep import make_data
+
         seq_len, seed = int(config["seq_len"]), int(config.get("seed", 0))
-        x, y = long_dependency_data(seq_len, int(config.get("n_train", 1024)), seed)
-        xv, yv = long_dependency_data(seq_len, int(config.get("n_val", 256)), seed + 1)
-        return TaskData(x, y, xv, yv, lambda cfg: build_classifier(cfg, TOY_VOCAB))
+        x, y = make_data(int(config.get("n_train", 1024)), seq_len, seed=seed)
+        xv, yv = make_data(int(config.get("n_val", 256)), seq_len, seed=seed + 1)
+        return TaskData(x, y, xv, yv, build_classifier)
     if task in TASKS:
         raise TutorError(
             f"The {TASKS[task].label} task is not available in the dashboard yet: "

@@ -131,6 +131,7 @@ class DashboardScreen(Screen[None]):
         self.dirty = False
         self.status_note = "Set up a run, then press ctrl+r."
         self.overlay_ids: list[int] = []  # saved run ids shown in the Runs tab
+        self.show_timing = True  # snapshot tests turn it off: seconds differ run to run
 
     # ------------------------------------------------------------------------------ layout
 
@@ -316,7 +317,7 @@ class DashboardScreen(Screen[None]):
         if message.step_norms:
             self.grad_layer, row = next(iter(message.step_norms.items()))
             self.query_one(GradHeatmap).add_row(row, self.grad_layer)
-        self.status_note = f"epoch {message.epoch + 1} done in {message.seconds:.1f} s"
+        self.status_note = f"epoch {message.epoch + 1} done" + self.timing(message.seconds)
         self.dirty = True
 
     def on_training_done(self, message: TrainingDone) -> None:
@@ -333,13 +334,17 @@ class DashboardScreen(Screen[None]):
                         severity="warning", timeout=10)
         else:
             how = "stopped" if message.stopped else "finished"
-            self.status_note = f"{how} after {epochs} epoch(s) in {message.seconds:.1f} s"
+            self.status_note = f"{how} after {epochs} epoch(s)" + self.timing(message.seconds)
         if epochs and not message.error:
             self.save_run(message)
         if self.experiment is not None and epochs and not message.error:
             self.judge_experiment(message)
         self.dirty = True
         self.redraw(force=True)
+
+    def timing(self, seconds: float) -> str:
+        """" in 1.2 s", unless timing is hidden."""
+        return f" in {seconds:.1f} s" if self.show_timing else ""
 
     def save_run(self, message: TrainingDone) -> None:
         """Keep the finished run in the store so it can be overlaid later."""

@@ -1,0 +1,148 @@
+"""Pilot tests of the training dashboard: real (tiny) engine runs, stop, pause, experiments."""
+
+from __future__ import annotations
+
+import pytest
+from test_tui_support import demo_app, run_async
+
+from tutor.tui import training
+from tutor.tui.screens.dashboard import DashboardScreen
+from tutor.tui.widgets.gradmap import GradHeatmap
+
+TINY = {"model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3, "batch_size": 64,
+        "lr": 0.01, "clipnorm": 0.0}
+LONG = {**TINY, "model": "LSTM", "units": 16, "seq_len": 60, "epochs": 500}
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+
+
+async def open_dashboard(pilot, config: dict) -> DashboardScreen:
+    await pilot.press("f3")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    screen.fill_form({**screen.config, **config})
+    return screen
+
+
+async def wait_for(pilot, condition, attempts: int = 2000) -> None:
+    """Let the app run until `condition()` holds (bounded by attempts, not by time)."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never held")
+
+
+@run_async
+async def test_short_run_draws_curves_heatmap_and_is_saved(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, TINY)
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(screen.history["loss"]) == 3
+        assert len(screen.history["val_accuracy"]) == 3
+        heatmap = screen.query_one(GradHeatmap)
+        assert len(heatmap.rows) == 3 and len(heatmap.rows[0]) == 8
+        assert "finished after 3 epoch(s)" in screen.status_note
+        runs = app.course.store.list_runs()
+        assert len(runs) == 1 and runs[0].config["model"] == "SimpleRNN"
+        saved = app.course.store.load_run(runs[0].id)
+        assert saved.history["loss"] == screen.history["loss"]
+        assert screen.overlay_ids == [runs[0].id]
+
+
+@run_async
+async def test_curves_update_during_a_run_and_stop_ends_it(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, LONG)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(screen.history.get("loss", [])) >= 2)
+        await pilot.press("ctrl+g")  # pause
+        assert screen.control is not None and not screen.control.running.is_set()
+        await pilot.press("ctrl+g")  # resume
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.control is None
+        assert "stopped after" in screen.status_note
+        assert 2 <= len(screen.history["loss"]) < 500
+        assert len(app.course.store.list_runs()) == 1
+
+
+@run_async
+async def test_quitting_during_training_stops_the_thread(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, LONG)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(screen.history.get("loss")))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    await app.workers.wait_for_complete()
+    assert not training._ACTIVE
+
+
+@run_async
+async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
+    # The engine stops on a NaN loss and says so; provoking one takes luck, so post its report.
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, TINY)
+        history = {"loss": [0.7, float("nan")], "val_loss": [0.7, float("nan")]}
+        screen.post_message(training.TrainingDone(screen.read_form(), history, diverged=True))
+        await pilot.pause()
+        assert "diverged" in screen.status_note
+        assert any("learning rate" in n.message for n in app._notifications)
+
+
+@run_async
+async def test_unavailable_task_fails_with_a_notice(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {**TINY, "task": "nyse"})
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.status_note.startswith("failed: ")
+        assert screen.control is None
+
+
+@run_async
+async def test_bad_setting_is_reported(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {**TINY, "units": 0})
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.control is None
+        assert any("units" in n.message for n in app._notifications)
+
+
+@run_async
+async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        lesson = app.screen
+        lesson.query_one("#ex-vanish Button").focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.experiment is not None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        exercise = app.course.lesson("demo").exercise("vanish")
+        assert app.course.passed(exercise)
+        assert screen.config["seq_len"] == 20 and screen.config["units"] == 8
+        assert screen.query_one("#f-units").disabled  # not editable in this experiment
+        assert not screen.query_one("#f-seq_len").disabled
+        await pilot.press("ctrl+l")
+        assert not screen.query_one("#f-units").disabled
