@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -37,6 +36,7 @@ from tutor.tui.training import (
     run_training,
 )
 from tutor.tui.widgets.gradmap import GradHeatmap
+from tutor.tui.widgets.plots import log10_norms, plot_series
 
 if TYPE_CHECKING:
     from tutor.course.model import Exercise
@@ -64,38 +64,6 @@ SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 def run_label(config: dict[str, Any]) -> str:
     """A short name for a run: model, units and sequence length."""
     return f"{config.get('model')} {config.get('units')}u T={config.get('seq_len')}"
-
-
-def int_ticks(n: int, most: int = 5) -> list[int]:
-    """At most `most` whole-number ticks from 1 to n (epochs and time steps are counts)."""
-    if n <= most:
-        return list(range(1, n + 1))
-    return sorted({round(1 + i * (n - 1) / (most - 1)) for i in range(most)})
-
-
-def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[float]]],
-                ylim: tuple[float, float] | None = None) -> None:
-    """Redraw a plot from (label, values-per-1..n) series with whole-number x ticks."""
-    plt = plot.plt
-    plt.clear_data()
-    plt.clear_figure()
-    plt.title(title)
-    longest = 0
-    for label, values in series:
-        if values:
-            plt.plot(list(range(1, len(values) + 1)), values, label=label or None,
-                     marker="braille")
-            longest = max(longest, len(values))
-    if longest:
-        plt.xticks(int_ticks(longest))
-    if ylim is not None:
-        plt.ylim(*ylim)
-    plot.refresh()
-
-
-def log10_norms(row: Any) -> list[float]:
-    """log10 of gradient norms (tiny floor: a norm of exactly 0 has no logarithm)."""
-    return np.log10(np.maximum(np.asarray(row, dtype=float), 1e-12)).tolist()
 
 
 def experiment_logs(done: TrainingDone) -> dict[str, Any]:

@@ -1,16 +1,144 @@
-"""Sentiment playground (being built)."""
+"""The sentiment playground: type a review, watch the model read it word by word."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Static, TextArea
+from textual_plotext import PlotextPlot
+
+from tutor.tui.predict_bridge import NO_MODEL, Predictor, find_predictor, word_deltas
+from tutor.tui.widgets.plots import plot_series
+
+if TYPE_CHECKING:
+    from tutor.tui.app import TutorApp
+
+EXAMPLE = ("The acting was wonderful and the story moved me, "
+           "but the ending was a dull and lazy mess.")
+TYPING_PAUSE = 0.6  # seconds after the last key before predicting again
+
+
+@dataclass
+class Predicted(Message):
+    """A prediction came back from the worker (or failed with `error`)."""
+
+    text: str
+    result: dict[str, Any]
+    error: str = ""
+
+
+def coloured_words(tokens: list[str], trajectory: list[float]) -> Text:
+    """Each word on a background whose colour and strength say how it moved the prediction."""
+    deltas = word_deltas(trajectory)
+    biggest = max((abs(d) for d in deltas), default=0.0) or 1.0
+    text = Text()
+    for token, delta in zip(tokens, deltas, strict=False):
+        strength = abs(delta) / biggest
+        if strength < 0.05:
+            text.append(token)
+        else:
+            # green pushes towards positive, red towards negative; alpha follows the size
+            colour = "green" if delta > 0 else "red"
+            text.append(token, style=f"on {colour}" if strength > 0.5 else f"{colour} bold")
+        text.append(" ")
+    return text
 
 
 class PlaygroundScreen(Screen[None]):
-    """Sentiment playground."""
+    """Sentiment of a typed review: probability, label, words coloured by their push."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "predict", "Predict", priority=True),
+        Binding("f2", "app.goto_mode('map')", "Map"),
+    ]
+
+    app: TutorApp  # type: ignore[assignment]
+
+    def __init__(self, predictor: Predictor | None = None) -> None:
+        super().__init__()
+        self.predictor = predictor if predictor is not None else find_predictor()
+        self.result: dict[str, Any] | None = None
+        self._typing_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="∿")
-        yield Static("Sentiment playground")
+        yield TextArea(EXAMPLE, id="review", soft_wrap=True, show_line_numbers=False,
+                       placeholder="Type or paste a movie review…")
+        yield Static(id="verdict")
+        with Horizontal(id="play-body"):
+            with VerticalScroll(id="words-box"):
+                yield Static(id="words")
+            yield PlotextPlot(id="trajectory")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#review").focus()
+        if self.predictor is None:
+            self.query_one("#verdict", Static).update(Text(NO_MODEL, style="bold yellow"))
+            self.notify(NO_MODEL, title="Playground", severity="warning", timeout=8)
+            self.draw(None)
+        else:
+            self.action_predict()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Predict again once the learner pauses typing (not on every key)."""
+        if self.predictor is None:
+            return
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self.action_predict)
+
+    def action_predict(self) -> None:
+        if self.predictor is None:
+            self.notify(NO_MODEL, severity="warning")
+            return
+        text = self.query_one("#review", TextArea).text
+        if text.strip():
+            self.predict(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="predict")
+    def predict(self, text: str) -> None:
+        """Run the model off the UI thread (a long review takes a moment)."""
+        assert self.predictor is not None
+        try:
+            self.post_message(Predicted(text, self.predictor(text)))
+        except Exception as exc:  # shown as a notice, never a traceback
+            self.post_message(Predicted(text, {}, error=str(exc) or type(exc).__name__))
+
+    def on_predicted(self, message: Predicted) -> None:
+        if message.error:
+            self.notify(message.error, title="Prediction failed", severity="error")
+            return
+        self.result = message.result
+        self.draw(message.result)
+
+    def draw(self, result: dict[str, Any] | None) -> None:
+        """Verdict line, coloured words and the trajectory plot."""
+        plot = self.query_one("#trajectory", PlotextPlot)
+        if result is None:
+            plot_series(plot, "P(positive) while reading", [], ylim=(0, 1))
+            return
+        probability = float(result["probability"])
+        label = str(result["label"])
+        verdict = Text()
+        verdict.append(f" {label.upper()} ", style="bold reverse " +
+                       ("green" if probability >= 0.5 else "red"))
+        verdict.append(f"  P(positive) = {probability:.2f}  ")
+        filled = round(probability * 30)
+        verdict.append("█" * filled, style="green")
+        verdict.append("█" * (30 - filled), style="red")
+        self.query_one("#verdict", Static).update(verdict)
+        tokens = list(result.get("tokens", []))
+        trajectory = [float(p) for p in result.get("trajectory", [])]
+        words = coloured_words(tokens, trajectory)
+        words.append("\n\ngreen: pushed towards positive · red: towards negative", style="dim")
+        self.query_one("#words", Static).update(words)
+        plot_series(plot, "P(positive) while reading", [("", trajectory)], ylim=(0, 1))

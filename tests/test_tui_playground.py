@@ -1,0 +1,79 @@
+"""Pilot tests of the sentiment playground (a stand-in predictor; the real one when it exists)."""
+
+from __future__ import annotations
+
+import pytest
+from test_tui_support import demo_app, run_async
+from textual.widgets import Static, TextArea
+
+from tutor.tui import predict_bridge
+from tutor.tui.screens import playground
+from tutor.tui.screens.playground import PlaygroundScreen
+
+
+def lexicon_predictor(text: str) -> dict:
+    """A stand-in with the real interface: 'good' pushes up, 'bad' pushes down."""
+    tokens = text.lower().replace(".", " ").replace(",", " ").split()
+    p, trajectory = 0.5, []
+    for token in tokens:
+        p += {"good": 0.3, "bad": -0.3}.get(token, 0.0)
+        p = min(max(p, 0.01), 0.99)
+        trajectory.append(p)
+    return {"label": "positive" if p >= 0.5 else "negative", "probability": p,
+            "tokens": tokens, "trajectory": trajectory}
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+
+
+async def open_playground(pilot) -> PlaygroundScreen:
+    await pilot.press("f4")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PlaygroundScreen)
+    return pilot.app.screen
+
+
+@run_async
+async def test_prediction_label_probability_and_word_colours(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        screen.query_one("#review", TextArea).text = "A good film with a bad end, good."
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.result is not None and screen.result["label"] == "positive"
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert "POSITIVE" in verdict and "0.80" in verdict
+        words = screen.query_one("#words", Static).render()
+        styles = {words.plain[s.start:s.end]: str(s.style) for s in words.spans}
+        assert "green" in styles["good"] and "red" in styles["bad"]
+
+
+@run_async
+async def test_without_a_model_the_playground_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: None)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        assert "No sentiment model" in str(screen.query_one("#verdict", Static).render())
+        await pilot.press("ctrl+r")
+        assert any("No sentiment model" in n.message for n in app._notifications)
+
+
+@run_async
+async def test_the_bundled_model_predicts(tmp_path):
+    if predict_bridge.find_predictor() is None:
+        pytest.skip("no predict_text yet in tutor.sentiment / tutor.tasks.sentiment")
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.result is not None
+        assert 0.0 <= float(screen.result["probability"]) <= 1.0
+        assert len(screen.result["trajectory"]) == len(screen.result["tokens"])
