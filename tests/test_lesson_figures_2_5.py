@@ -194,3 +194,68 @@ def test_lesson4_explanation_gradcheck():
     x = np.random.default_rng(0).standard_normal((2, 6, 4))
     errors = gradcheck(SimpleRNN(5, input_dim=4, dtype=np.float64), x)
     assert set(errors) == {"W", "U", "b", "x"} and max(errors.values()) < 1e-6
+
+
+# ---------------------------------------------------------------------------- lesson 5
+def test_lesson5_quadratic_table():
+    a = 4.0
+    rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.75: [-2, 4, -8]}
+    for rho, want in rows.items():
+        theta, got = 1.0, []
+        for _ in range(3):
+            theta = theta - rho * a * theta  # gradient of ½·a·θ² is a·θ
+            got.append(theta)
+        assert np.allclose(got, want), (rho, got)
+    ex = _exercises(5)["overshoot"]
+    assert 1 - 0.75 * (2 * 2) * 1 == ex.answer == -2  # R = 2θ², gradient 4θ
+
+
+def test_lesson5_gradient_solution_against_the_engine():
+    """The exercise's formulas equal the engine's own Dense backward for the same net."""
+    from tutor.engine import Dense, Sequential
+
+    ns = _solution(5, "two-gradients")
+    rng = np.random.default_rng(0)
+    K, p = 4, 3
+    x, y = rng.standard_normal(p), 0.7
+    model = Sequential([Dense(K, activation="sigmoid", input_dim=p, dtype=np.float64),
+                        Dense(1, dtype=np.float64)])
+    model.compile(loss="mse", optimizer="sgd", lr=0.1)
+    hidden, out = model.layers
+    w0, W = hidden.params["b"], hidden.params["W"].T  # the engine stores W as (p, K)
+    beta0, beta = float(out.params["b"][0]), out.params["W"][:, 0]
+    f = model.forward(x[None, :])
+    # the engine's MSE is mean((y - f)^2) = 2·R for one observation: halve its gradient
+    model.backward(2 * (f - y) / 2)
+    assert np.allclose(ns["grad_beta"](x, y, w0, W, beta0, beta), out.grads["W"][:, 0])
+    assert np.allclose(ns["grad_w"](x, y, w0, W, beta0, beta), hidden.grads["W"].T)
+
+
+def _lr_run(lr: float, seed: int = 0):
+    """The lesson's experiment as the dashboard runs the long-dependency task."""
+    from tutor.tasks.longdep import build_model, make_data
+
+    x, y = make_data(1024, 5, seed=seed)
+    xv, yv = make_data(256, 5, seed=seed + 1)
+    model = build_model("rnn", units=16, seed=seed)
+    model.compile(loss="binary_crossentropy", optimizer="sgd", lr=lr, metrics=["accuracy"])
+    return model.fit(x, y, epochs=10, batch_size=64, validation_data=(xv, yv), seed=seed).history
+
+
+def test_lesson5_learning_rate_experiments():
+    small = _lr_run(0.001)
+    assert round(small["loss"][0], 2) == 0.76 and round(small["loss"][-1], 2) == 0.70
+    assert small["val_accuracy"][-1] < 0.95  # the preset of "too small" does not pass its goal
+    slow = _lr_run(0.01)
+    assert slow["val_accuracy"][-1] >= 0.95 and min(
+        i for i, a in enumerate(slow["val_accuracy"]) if a >= 0.95
+    ) >= 5  # "0.01 needs about 8 epochs"
+    assert _lr_run(0.3)["val_accuracy"][0] == 1.0  # "0.3 does it in the first epoch"
+    for lr in (0.1, 1.0, 2.0):
+        assert _lr_run(lr)["val_accuracy"][-1] >= 0.95, lr
+    three = _lr_run(3.0)
+    assert 5 < three["loss"][-1] < 7 and three["val_accuracy"][-1] < 0.6  # "around 6 at ρ = 3"
+    for lr in (10.0, 30.0):
+        run = _lr_run(lr)
+        assert run["loss"][-1] >= 10 and run["val_accuracy"][-1] < 0.6, lr  # "tens at ρ = 30"
+    assert _lr_run(0.3)["loss"][-1] < 1  # the preset of "too large" does not pass its goal
