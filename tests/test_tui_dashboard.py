@@ -146,3 +146,19 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         assert not screen.query_one("#f-seq_len").disabled
         await pilot.press("ctrl+l")
         assert not screen.query_one("#f-units").disabled
+        await pilot.press("f2")  # back to the lesson, which shows the run's verdict
+        await pilot.pause()
+        assert app.screen is lesson
+        assert "✔" in str(lesson.query_one("#ex-vanish .ex-result").render())
+
+
+@run_async
+async def test_a_lesson_preset_with_a_model_the_form_lists_loads(tmp_path):
+    # Presets may name any task or model of the course vocabulary; the form must accept them.
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {**TINY, "task": "imdb_bow", "model": "lasso"})
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "cannot be trained in the dashboard yet" in screen.status_note

@@ -92,9 +92,8 @@ def load_task(config: Mapping[str, Any]) -> TaskData:
         x, y = make_data(int(config.get("n_train", 1024)), seq_len, seed=seed)
         xv, yv = make_data(int(config.get("n_val", 256)), seq_len, seed=seed + 1)
         return TaskData(x, y, xv, yv, build_classifier)
-    if task in TASKS:
-        raise TutorError(
-            f"The {TASKS[task].label} task is not available in the dashboard yet: "
-            "choose the long-dependency task."
-        )
-    raise TutorError(f"Unknown task {task!r}.")
+    label = TASKS[task].label if task in TASKS else task
+    raise TutorError(
+        f"The {label} task cannot be trained in the dashboard yet: "
+        "for now choose the long-dependency task."
+    )

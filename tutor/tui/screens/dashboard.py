@@ -27,6 +27,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from tutor.course import experiments
 from tutor.tui.tasks_bridge import DEFAULTS, TASKS
 from tutor.tui.training import (
     BatchProgress,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
 
 REDRAW_INTERVAL = 0.3  # seconds: plots redraw at most ~3 times a second, whatever training does
-MODELS = ("SimpleRNN", "LSTM", "GRU")
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
 # form field -> (label, kind) for the numeric settings
 NUMBER_FIELDS: dict[str, tuple[str, type]] = {
     "units": ("Units", int),
@@ -54,10 +53,12 @@ NUMBER_FIELDS: dict[str, tuple[str, type]] = {
     "epochs": ("Epochs", int),
     "batch_size": ("Batch size", int),
 }
+# Every value a lesson's preset may hold is an option (the course layer's vocabulary), so a
+# preset always fits the form; running one the dashboard cannot train yet gives a clear notice.
 SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "task": ("Task", [(info.label, name) for name, info in TASKS.items()]),
-    "model": ("Model", [(m, m) for m in MODELS]),
-    "optimizer": ("Optimiser", [(o, o) for o in OPTIMIZERS]),
+    "task": ("Task", [(TASKS[t].label if t in TASKS else t, t) for t in experiments.TASKS]),
+    "model": ("Model", [(m, m) for m in experiments.MODELS]),
+    "optimizer": ("Optimiser", [(o, o) for o in experiments.OPTIMIZERS]),
 }
 
 
@@ -155,9 +156,7 @@ class DashboardScreen(Screen[None]):
                 config[key] = kind(text)
             except ValueError:
                 raise ValueError(f"{label}: {text!r} is not a valid number") from None
-        from tutor.course.experiments import validate_config
-
-        validate_config(config)
+        experiments.validate_config(config)
         return config
 
     def fill_form(self, config: dict[str, Any], editable: tuple[str, ...] | None = None) -> None:

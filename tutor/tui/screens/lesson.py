@@ -73,6 +73,14 @@ class LessonScreen(Screen[None]):
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
 
+    def on_screen_resume(self) -> None:
+        """Back from the dashboard: show how the experiment runs went."""
+        self.refresh_subtitle()
+        for panel in self.query(ExercisePanel):
+            result = self.app.experiment_results.get(panel.exercise.key)
+            if panel.exercise.kind == "experiment" and result is not None:
+                panel.show_result(result)
+
     def on_screen_suspend(self) -> None:
         self.save_position()
 
