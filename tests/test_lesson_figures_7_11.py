@@ -132,3 +132,149 @@ def test_l8_forget_bias_and_the_hand_worked_step():
     layer = LSTM(3, input_dim=2)
     assert layer.params["b"][3:6].tolist() == [1.0, 1.0, 1.0]  # the f block, second of i, f, c~, o
     assert 0.5 * math.tanh(0.5 * 2.0) == pytest.approx(0.3807970779778823)
+
+
+# -- lesson 9: sentiment of movie reviews -----------------------------------------------------
+
+
+def test_l9_model_sizes():
+    from tutor.engine import LSTM, Dense, Embedding, Sequential, SimpleRNN
+
+    lstm = Sequential([Embedding(10000, 32), LSTM(32), Dense(1, activation="sigmoid")])
+    rnn = Sequential([Embedding(10000, 32), SimpleRNN(32), Dense(1, activation="sigmoid")])
+    assert [layer.count_params() for layer in lstm.layers] == [320_000, 8_320, 33]
+    assert lstm.count_params() == 328_353 and rnn.count_params() == 322_113
+    assert round(100 * 320_000 / 328_353) == 97
+    text = _lesson_text(9)
+    assert "328,353" in text and "322,113" in text
+
+
+def test_l9_pad_example_matches_the_data_layer():
+    from tutor.data import pad_sequences
+
+    assert pad_sequences([[5, 6, 7], [1, 2, 3, 4, 5, 6]], 4).tolist() == [[0, 5, 6, 7], [3, 4, 5, 6]]
+
+
+@pytest.mark.skipif(not IMDB_TRAIN.is_file(), reason="the IMDb dev copy (../shared/data) is absent")
+def test_l9_review_lengths_on_the_training_reviews():
+    from tutor.data import read_imdb, tokenize
+
+    lengths = np.array([len(tokenize(text)) for text in read_imdb(IMDB_TRAIN).texts])
+    assert len(lengths) == 25_000
+    assert np.median(lengths) == 174
+    assert round(100 * float(np.mean(lengths <= 500))) == 92
+
+
+@pytest.mark.skipif(not IMDB_TRAIN.is_file(), reason="the IMDb dev copy (../shared/data) is absent")
+def test_l9_preset_run_lstm_versus_rnn():
+    sentiment = pytest.importorskip("tutor.tasks.sentiment")
+    config = _exercise_config(9, "train-on-reviews")
+    n, nv = config["n_train"], config["n_val"]
+    data = sentiment.load_imdb(IMDB_TRAIN, subset=n + nv, maxlen=config["seq_len"])
+    assert len(data.y("train")) == n and len(data.y("val")) == nv
+    accs = {}
+    for kind in ("LSTM", "SimpleRNN"):
+        model = sentiment.build_sequence_model(
+            kind, vocab_size=config["vocab_size"], embed_dim=config["embed_dim"], units=config["units"],
+            seed=config["seed"], lr=config["lr"], optimizer=config["optimizer"], dropout=config["dropout"],
+        )
+        history = model.fit(
+            data.sequences("train"), data.y("train"), epochs=config["epochs"], batch_size=config["batch_size"],
+            validation_data=(data.sequences("val"), data.y("val")), seed=config["seed"],
+        )
+        accs[kind] = [round(v, 2) for v in history.history["val_accuracy"]]
+    assert accs["LSTM"] == pytest.approx([0.69, 0.70, 0.72], abs=0.015)
+    assert accs["SimpleRNN"] == pytest.approx([0.56, 0.59, 0.58], abs=0.015)
+    assert accs["LSTM"][-1] >= 0.68 > max(accs["SimpleRNN"])  # the goal separates them
+
+
+# -- lesson 10: forecasting NYSE trading volume -----------------------------------------------
+
+
+def _r2(y, pred):
+    return 1.0 - float(np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
+def _ar_r2(d, day_of_week=False):
+    A = np.column_stack([np.ones(len(d.y)), d.X_flat] + ([d.day_of_week[:, 1:]] if day_of_week else []))
+    beta, *_ = np.linalg.lstsq(A[d.train], d.y[d.train], rcond=None)
+    return _r2(d.y[~d.train], A[~d.train] @ beta)
+
+
+def test_l10_counts_and_split():
+    from tutor.data import load_nyse, load_nyse_lagged
+
+    s = load_nyse()
+    assert len(s.values) == 6051
+    assert str(s.dates[0]) == "1962-12-03" and str(s.dates[-1]) == "1986-12-31"
+    d = load_nyse_lagged(5)
+    assert len(d.y) == 6046 and int(d.train.sum()) == 4276 and int((~d.train).sum()) == 1770
+    assert str(d.dates[d.train].max()) == "1979-12-31" and str(d.dates[~d.train].min()).startswith("1980-")
+    assert 6051 - 10 == 6041
+
+
+def test_l10_autocorrelation_table():
+    from tutor.data import autocorrelation, load_nyse
+    from tutor.data.nyse import COLUMNS
+
+    values = load_nyse().values
+    table = {
+        "log_volume": [0.67, 0.50, 0.45, 0.33],
+        "log_volatility": [0.98, 0.96, 0.91, 0.84],
+        "DJ_return": [0.14, 0.00, -0.01, -0.01],
+    }
+    for name, row in table.items():
+        acf = autocorrelation(values[:, COLUMNS.index(name)], 10)
+        assert [round(float(acf[k]), 2) + 0.0 for k in (1, 2, 5, 10)] == row, name
+
+
+def test_l10_linear_figures_and_the_lag_table():
+    from tutor.data import load_nyse_lagged
+
+    d = load_nyse_lagged(5)
+    assert round(_ar_r2(d), 4) == 0.4129
+    assert round(_ar_r2(d, day_of_week=True), 4) == 0.4596
+    vol = 1  # log_volume's column
+    assert round(_r2(d.y[~d.train], d.X[~d.train, -1, vol]), 4) == 0.1803
+    table = {1: (6050, 0.345, 0.405), 2: (6049, 0.365, 0.429), 3: (6048, 0.387, 0.449),
+             5: (6046, 0.413, 0.460), 10: (6041, 0.415, 0.458), 20: (6031, 0.416, 0.454)}
+    for lag, (pairs, ar, ar_dow) in table.items():
+        d = load_nyse_lagged(lag)
+        assert len(d.y) == pairs
+        assert round(_ar_r2(d), 3) == ar, lag
+        assert round(_ar_r2(d, day_of_week=True), 3) == ar_dow, lag
+        assert (lag >= 5) == (_ar_r2(d, day_of_week=True) >= 0.45)  # the beat-the-rnn solution
+
+
+def test_l10_rnn_recipe():
+    from tutor.data import load_nyse_lagged
+    from tutor.engine import Dense, Sequential, SimpleRNN
+
+    config = _exercise_config(10, "rnn-vs-ar")
+    d = load_nyse_lagged(config["lag"])
+    model = Sequential(
+        [SimpleRNN(config["units"], input_dim=3, dropout=config["dropout"]), Dense(1)], seed=config["seed"]
+    )
+    assert [layer.count_params() for layer in model.layers] == [192, 13]
+    model.compile(loss="mse", optimizer=config["optimizer"], lr=config["lr"], metrics=["r2"])
+    history = model.fit(
+        d.X[d.train], d.y[d.train], epochs=config["epochs"], batch_size=config["batch_size"],
+        validation_data=(d.X[~d.train], d.y[~d.train]), seed=config["seed"],
+    )
+    r2 = history.history["val_r2"]
+    assert round(r2[19], 2) == 0.40
+    assert round(r2[-1], 2) == 0.41 and r2[-1] >= 0.39  # the experiment's goal
+
+
+# -- lesson 11: considerations ----------------------------------------------------------------
+
+
+def test_l11_parameter_counts_of_the_razor():
+    from tutor.data import load_nyse_lagged
+    from tutor.engine import Dense, Sequential, SimpleRNN
+
+    rnn = Sequential([SimpleRNN(12, input_dim=3, dropout=0.1), Dense(1)])
+    assert rnn.count_params() == 205 == 12 * (3 + 12) + 12 + 13
+    assert load_nyse_lagged(5).X_flat.shape[1] + 1 == 16  # AR(5): 15 lags and an intercept
+    text = _lesson_text(11)
+    assert "205" in text and "0.4129" in text
