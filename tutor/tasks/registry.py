@@ -246,7 +246,8 @@ def build(config: Mapping[str, Any], data: TaskData | None = None):
     if task == "long_dependency":
         from tutor.tasks import longdep
 
-        m = longdep.build_model(model, units=int(cfg["units"]), seed=seed)
+        kind = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}[model]
+        m = longdep.build_model(kind, units=int(cfg["units"]), seed=seed)
         m.compile("binary_crossentropy", opt, ["accuracy"], lr=lr, clipnorm=_clip(cfg))
         return m
     if task in ("imdb", "imdb_bow"):

@@ -1,0 +1,101 @@
+"""`tutor train` through typer's CliRunner: JSON output, saving, Ctrl-C, bad options."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tutor.commands import train
+from tutor.engine import Sequential
+
+DEV_COPY = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "aclImdb_train.tar.gz"
+runner = CliRunner()
+
+
+def _invoke(*args):
+    return runner.invoke(train.app, list(args), catch_exceptions=False)
+
+
+def _json(result):
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stdout  # exactly one JSON object, nothing else on stdout
+    return json.loads(lines[0])
+
+
+@pytest.mark.parametrize(("model", "published"), [("ar", 0.41), ("ar-dow", 0.46), ("naive", 0.18)])
+def test_nyse_baselines_json(model, published):
+    out = _json(_invoke("nyse", "--model", model, "--json"))
+    assert out["model"] == model and out["test_r2"] == pytest.approx(published, abs=0.01)
+    assert out["epochs"] == 0 and out["interrupted"] is False
+
+
+def test_nyse_rnn_json_and_saved_model(tmp_path):
+    path = tmp_path / "rnn.npz"
+    result = _invoke("nyse", "--model", "rnn", "--epochs", "3", "--json", "--out", str(path))
+    out = _json(result)
+    assert np.isfinite(out["test_r2"]) and len(out["history"]["val_r2"]) == 3 and out["saved"] == str(path)
+    model = Sequential.load(path)
+    assert model.metadata["task"] == "nyse" and model.metadata["lag"] == 5
+    assert model.predict(np.zeros((2, 5, 3))).shape == (2, 1)
+    assert "saved the best model" in result.stderr
+
+
+def test_ar_saves_its_fitted_weights(tmp_path):
+    path = tmp_path / "ar.npz"
+    _json(_invoke("nyse", "--model", "ar", "--json", "--out", str(path)))
+    model = Sequential.load(path)
+    assert model.layers[0].params["W"].shape == (15, 1) and model.metadata["test_r2"] == pytest.approx(0.41, abs=0.01)
+
+
+def test_ctrl_c_keeps_the_best_model_so_far(tmp_path, monkeypatch):
+    original = train._EpochProgress.on_batch_end
+
+    def interrupt_in_third_epoch(self, batch, logs):
+        if self.task is not None and self.progress.tasks[-1].description.startswith("epoch 3/"):
+            raise KeyboardInterrupt  # what Ctrl-C raises in the training thread
+        original(self, batch, logs)
+
+    monkeypatch.setattr(train._EpochProgress, "on_batch_end", interrupt_in_third_epoch)
+    path = tmp_path / "best.npz"
+    result = _invoke("nyse", "--model", "rnn", "--epochs", "5", "--json", "--out", str(path))
+    out = _json(result)
+    assert result.exit_code == 0 and out["interrupted"] is True and out["epochs"] == 2
+    best = max(out["history"]["val_r2"])
+    saved = Sequential.load(path)
+    assert "epoch" in result.stderr and "stopped by Ctrl-C" in result.stderr
+    # the file holds the best of the two finished epochs
+    from tutor.tasks import registry
+
+    data = registry.load({"task": "nyse", "model": "rnn"})
+    saved.compile("mse", "rmsprop", ["r2"])
+    assert saved.evaluate(data.x_val, data.y_val)["r2"] == pytest.approx(best, abs=1e-6)
+
+
+def test_longdep_command():
+    out = _json(_invoke("longdep", "--model", "gru", "--length", "8", "--epochs", "1", "--n-train", "128", "--json"))
+    assert out["task"] == "long_dependency" and out["config"]["seq_len"] == 8 and "val_accuracy" in out
+
+
+def test_bad_options():
+    assert runner.invoke(train.app, ["nyse", "--model", "lasso"]).exit_code == 2
+    result = runner.invoke(train.app, ["nyse", "--model", "ar", "--out", "/nonexistent/dir/m.npz"])
+    assert result.exit_code == 1 and "does not exist" in str(result.exception)
+
+
+def test_missing_imdb_data_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("TUTOR_IMDB", raising=False)
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
+    result = runner.invoke(train.app, ["imdb", "--model", "lstm"])
+    assert result.exit_code == 1 and "tutor data download imdb" in str(result.exception)
+
+
+@pytest.mark.skipif(not DEV_COPY.is_file(), reason="dev copy of the IMDb data absent")
+def test_imdb_subset_json_and_saved_model_carries_the_vocabulary(tmp_path):
+    path = tmp_path / "rnn.npz"
+    out = _json(_invoke("imdb", "--model", "rnn", "--subset", "200", "--epochs", "1", "--data", str(DEV_COPY),
+                        "--json", "--out", str(path)))
+    assert 0 <= out["val_accuracy"] <= 1 and "test_accuracy" not in out  # no test split in the dev copy
+    meta = Sequential.load(path).metadata
+    assert meta["maxlen"] == 500 and meta["vocab"][:2] == ["<pad>", "<unk>"] and meta["input"] == "sequence"
