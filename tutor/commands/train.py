@@ -33,6 +33,11 @@ class ImdbModel(StrEnum):
     gru = "gru"
 
 
+class Pool(StrEnum):
+    last = "last"
+    mean = "mean"
+
+
 class NyseModel(StrEnum):
     rnn = "rnn"
     lstm = "lstm"
@@ -73,12 +78,22 @@ def imdb(
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.99, help="Recurrent layer's input dropout.")] = None,
     clipnorm: Annotated[float | None, typer.Option(min=0.0, help="Clip the gradient's global norm (0: off).")] = None,
     optimizer: Annotated[str | None, typer.Option(help="sgd, adam or rmsprop.")] = None,
+    pool: Annotated[Pool, typer.Option(help="Classify from the last hidden state, or their mean over the words.")]
+    = Pool.last,
+    mask_padding: Annotated[bool, typer.Option("--mask-padding", help="Skip the padding (trains by length: faster).")]
+    = False,
+    vocab_size: Annotated[int | None, typer.Option("--vocab-size", min=3, help="Vocabulary ids (10,000).")] = None,
     data: Annotated[Path | None, typer.Option(help="aclImdb folder or .tar.gz (default: $TUTOR_IMDB).")] = None,
 ) -> None:
     """IMDb sentiment: validation accuracy on a held-out 20% of the train split (and the test split if present)."""
     config = {"task": "imdb", "model": model.value, "epochs": epochs, "subset": subset, "seed": seed, "lr": lr,
               "batch_size": batch_size, "units": units, "embed_dim": embed_dim, "dropout": dropout,
-              "clipnorm": clipnorm, "optimizer": optimizer, "source": str(data) if data else None}
+              "clipnorm": clipnorm, "optimizer": optimizer, "source": str(data) if data else None,
+              "vocab_size": vocab_size}
+    if model in (ImdbModel.rnn, ImdbModel.lstm, ImdbModel.gru):
+        config.update(pool=pool.value, mask_zero=mask_padding)
+    elif pool is not Pool.last or mask_padding:
+        raise TutorError("--pool and --mask-padding apply to the recurrent models (rnn, lstm, gru)")
     _train(config, out, json_out)
 
 

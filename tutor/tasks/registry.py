@@ -259,6 +259,7 @@ def build(config: Mapping[str, Any], data: TaskData | None = None):
         return sentiment.build_sequence_model(
             model, vocab_size, embed_dim=int(cfg["embed_dim"]), units=int(cfg["units"]), seed=seed, lr=lr,
             optimizer=opt, clipnorm=_clip(cfg), dropout=float(cfg.get("dropout") or 0.0),
+            mask_zero=bool(cfg.get("mask_zero", False)), pool=str(cfg.get("pool", "last")),
         )
     if task == "nyse":
         from tutor.tasks import forecast
@@ -322,8 +323,16 @@ def _tell(progress: Progress | None, info: dict[str, Any]) -> bool:
 def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
     model = build(cfg, data)
     _tell(progress, {"stage": "train", "epochs": int(cfg["epochs"])})
-    history = model.fit(
-        data.x_train, data.y_train, epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+    # a model that masks padding gives the same answers on trimmed batches: train by length, faster
+    by_length = cfg["task"] in ("imdb", "imdb_bow") and bool(cfg.get("mask_zero")) and data.info["input"] == "sequence"
+    if by_length:
+        from tutor.tasks.sentiment import evaluate_trimmed, fit_by_length
+
+        fit, evaluate = fit_by_length, evaluate_trimmed
+    else:
+        fit, evaluate = type(model).fit, type(model).evaluate
+    history = fit(
+        model, data.x_train, data.y_train, epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
         validation_data=(data.x_val, data.y_val), seed=int(cfg.get("seed", 0)), callbacks=list(callbacks),
     )
     hist = {k: list(v) for k, v in history.history.items()}
@@ -334,13 +343,13 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
         metrics.update({k: v[-1] for k, v in hist.items()})
     else:  # stopped mid-epoch: score the model as it stands
         _tell(progress, {"stage": "evaluate"})
-        metrics.update({f"val_{k}": v for k, v in model.evaluate(data.x_val, data.y_val).items()})
+        metrics.update({f"val_{k}": v for k, v in evaluate(model, data.x_val, data.y_val).items()})
     if data.x_test is not None:
         if cfg["task"] == "nyse":  # the test days are the validation data (as in the course)
             metrics[f"test_{metric}"] = metrics[f"val_{metric}"]
         else:
             _tell(progress, {"stage": "test"})
-            metrics.update({f"test_{k}": v for k, v in model.evaluate(data.x_test, data.y_test).items()})
+            metrics.update({f"test_{k}": v for k, v in evaluate(model, data.x_test, data.y_test).items()})
     return {
         "metrics": _finite(metrics), "history": hist, "epochs": len(history.epoch),
         "interrupted": bool(history.interrupted), "diverged": bool(getattr(history, "diverged", False)),

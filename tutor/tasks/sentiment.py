@@ -158,6 +158,7 @@ def build_mlp(vocab_size: int = MAX_WORDS, units: int = 16, seed: int = 0, lr: f
 
 
 RECURRENT = {"SimpleRNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU"}
+POOLS = ("last", "mean")
 
 
 def build_sequence_model(
@@ -171,21 +172,136 @@ def build_sequence_model(
     clipnorm: float | None = None,
     mask_zero: bool = False,
     dropout: float = 0.0,
+    pool: str = "last",
 ):
     """Embedding(embed_dim) -> recurrent layer(units) -> Dense(1, sigmoid), compiled.
 
     The course's models do not mask the padding (Keras' default), so neither do ours unless
     ``mask_zero``; the padding comes first, so the final state is read right after the review.
+    ``pool="mean"`` reads the mean of the hidden states over the review's words instead of the
+    last one (GlobalAveragePooling1D); ``predict_steps`` then gives the running mean's answer.
     """
     from tutor import engine
 
     if kind not in RECURRENT:
         raise ValueError(f"unknown recurrent layer {kind!r}: expected one of {', '.join(RECURRENT)}")
+    if pool not in POOLS:
+        raise ValueError(f"unknown pooling {pool!r}: expected one of {', '.join(POOLS)}")
     layer_cls = getattr(engine, RECURRENT[kind])
-    model = engine.Sequential(
-        [engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
-         layer_cls(units, dropout=dropout), engine.Dense(1, activation="sigmoid")],
-        name=f"imdb_{kind.lower()}", seed=seed,
-    )
+    layers = [engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
+              layer_cls(units, dropout=dropout, return_sequences=pool == "mean")]
+    if pool == "mean":
+        layers.append(engine.GlobalAveragePooling1D())
+    layers.append(engine.Dense(1, activation="sigmoid"))
+    model = engine.Sequential(layers, name=f"imdb_{kind.lower()}", seed=seed)
     model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, clipnorm=clipnorm)
     return model
+
+
+# -- faster training of masked models: batches of similar length ---------------------------------
+
+def _masks_padding(model) -> bool:
+    first = model.layers[0]
+    return bool(getattr(first, "mask_zero", False))
+
+
+def trim(batch: np.ndarray) -> np.ndarray:
+    """Drop the leading columns that are padding in every row (at least one column stays)."""
+    nonpad = np.flatnonzero((batch != 0).any(axis=0))
+    start = int(nonpad[0]) if nonpad.size else batch.shape[1] - 1
+    return batch[:, start:]
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, pool: int = 50) -> list[np.ndarray]:
+    """Shuffled batches whose reviews have similar lengths.
+
+    The data is shuffled, cut into pools of ``pool`` batches, each pool sorted by length and cut
+    into batches, and the batch order shuffled: batches stay random in content but a batch of
+    short reviews is no longer padded to the longest review of the whole data set.
+    """
+    order = rng.permutation(len(lengths))
+    batches = []
+    span = pool * batch_size
+    for start in range(0, len(order), span):
+        chunk = order[start : start + span]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def evaluate_trimmed(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
+    """``model.evaluate`` over length-sorted, trimmed batches (exact for a padding-masking model)."""
+    order = np.argsort((x != 0).sum(axis=1), kind="stable")
+    totals: dict[str, float] = {}
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        for key, value in model.evaluate(trim(x[idx]), y[idx], batch_size=len(idx)).items():
+            totals[key] = totals.get(key, 0.0) + value * len(idx)
+    return {key: total / len(order) for key, total in totals.items()}
+
+
+def fit_by_length(model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
+                  validation_data: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
+                  callbacks=()):
+    """``model.fit`` for a model that masks padding, with batches of similar length, trimmed.
+
+    The same updates as ``fit`` would make on those batches (padding is masked, so trimming it
+    changes nothing) at a fraction of the cost: most reviews are far shorter than ``maxlen``.
+    Follows ``fit``'s protocol: callbacks, ``stop_training``, Ctrl-C, divergence, History.
+    """
+    import math
+
+    from tutor.engine import History
+
+    if not _masks_padding(model):
+        raise ValueError("fit_by_length needs a model whose Embedding masks padding (mask_zero=True)")
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:  # dropout streams follow the seed, as in Sequential.fit
+        for sub in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
+            for attr in ("rng", "_drop_rng"):
+                if sub is not None and hasattr(sub, attr):
+                    setattr(sub, attr, np.random.default_rng(rng.integers(2**32)))
+    lengths = (x != 0).sum(axis=1)
+    y = np.asarray(y)
+    history = History()
+    history.diverged = False
+    cbs = [history, *callbacks]
+    for cb in cbs:
+        cb.set_model(model)
+    model.stop_training = False
+    steps = math.ceil(len(x) / batch_size)
+    for cb in cbs:
+        cb.on_train_begin({"epochs": epochs, "steps": steps, "samples": len(x)})
+    try:
+        for epoch in range(int(epochs)):
+            for cb in cbs:
+                cb.on_epoch_begin(epoch, {"steps": steps})
+            for metric in model.metrics:
+                metric.reset()
+            seen, loss_sum, norm_sum = 0, 0.0, 0.0
+            for batch, idx in enumerate(length_batches(lengths, batch_size, rng)):
+                logs = model.train_on_batch(trim(x[idx]), y[idx])
+                logs["batch"], logs["size"] = batch, len(idx)
+                seen += len(idx)
+                loss_sum += logs["loss"] * len(idx)
+                norm_sum += logs["grad_norm"]
+                for cb in cbs:
+                    cb.on_batch_end(batch, logs)
+                if not math.isfinite(logs["loss"]):
+                    history.diverged = model.stop_training = True
+                if model.stop_training:
+                    break
+            epoch_logs = {"loss": loss_sum / max(seen, 1), **{m.name: m.result() for m in model.metrics},
+                          "grad_norm": norm_sum / max(batch + 1, 1)}
+            if validation_data is not None:
+                val = evaluate_trimmed(model, *validation_data)
+                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+            for cb in cbs:
+                cb.on_epoch_end(epoch, epoch_logs)
+            if model.stop_training:
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    for cb in cbs:
+        cb.on_train_end({"interrupted": history.interrupted, "diverged": history.diverged})
+    return history

@@ -1,0 +1,243 @@
+"""Sentiment of any review: the label, the probability of positive, and how it moved word by word.
+
+    from tutor.sentiment import predict_text
+    r = predict_text("A wonderful, moving film.")
+    r["label"], r["probability"], r["tokens"], r["trajectory"], r["influence"]
+
+The model is the bundled one (``assets/sentiment-model.npz``, loaded once per process) or any
+IMDb model saved by ``tutor train imdb --out``. A recurrent model gives its answer after every
+word (``Sequential.predict_steps``); a bag-of-words model (lasso, mlp) gives the answer it would
+give to each prefix of the review. Kept free of Textual and Rich: the TUI's playground and the
+fast ``tutor predict`` path both call these plain functions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tutor.errors import TutorError
+
+BUNDLED_NAME = "sentiment-model.npz"
+TOP_WORDS = 5  # how many of the words that moved the prediction most are listed
+
+
+@dataclass
+class SentimentModel:
+    """A loaded model with what it needs to read text: the vocabulary and the length it reads."""
+
+    model: Any  # tutor.engine.Sequential
+    vocab: Any  # tutor.data.Vocabulary
+    maxlen: int
+    input: str  # "sequence" (word ids, read in order) or "bag_of_words"
+    path: Path
+    start: float  # the output before reading any word (state or bag all zeros)
+
+    @property
+    def masks_padding(self) -> bool:
+        return bool(getattr(self.model.layers[0], "mask_zero", False))
+
+
+def bundled_model_path() -> Path:
+    """Where the bundled model lives (it may be missing from a broken installation)."""
+    from tutor import paths
+
+    return paths.assets_dir() / BUNDLED_NAME
+
+
+_CACHE: dict[tuple[str, int, int], SentimentModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> SentimentModel:
+    """Load (once per process and file version) the bundled model or a model saved by `tutor train`.
+
+    Raises TutorError for a missing file or one that is not an IMDb model; the engine's
+    ValueError for a corrupt file or one saved in another format version.
+    """
+    p = Path(path).expanduser() if path is not None else bundled_model_path()
+    if not p.is_file():
+        if path is None:
+            raise TutorError(f"the bundled sentiment model is missing ({p}): reinstall rnn-tutor, "
+                             "or pass --model with a model saved by `tutor train imdb --out`")
+        raise TutorError(f"no model file at {p}")
+    stat = p.stat()
+    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    loaded = _load(p)
+    with _CACHE_LOCK:
+        _CACHE[key] = loaded
+    return loaded
+
+
+def _load(p: Path) -> SentimentModel:
+    from tutor.data.vocab import Vocabulary
+    from tutor.engine import Sequential
+
+    model = Sequential.load(p)
+    meta = model.metadata
+    if "vocab" not in meta or "maxlen" not in meta:
+        raise TutorError(f"{p} is not a sentiment model (it has no vocabulary): "
+                         "save one with `tutor train imdb --model ... --out FILE.npz`")
+    try:
+        vocab = Vocabulary.from_json(meta["vocab"])
+        maxlen = int(meta["maxlen"])
+    except (ValueError, TypeError) as exc:
+        raise TutorError(f"{p} has a damaged vocabulary: {exc}") from None
+    kind = meta.get("input", "sequence")
+    if kind not in ("sequence", "bag_of_words"):
+        raise TutorError(f"{p}: unknown input kind {kind!r}")
+    loaded = SentimentModel(model, vocab, maxlen, kind, p, 0.5)
+    loaded.start = _start_probability(loaded)
+    return loaded
+
+
+def _start_probability(sm: SentimentModel) -> float:
+    """The answer with nothing read yet: the layers after the reader, applied to a zero vector."""
+    layers = sm.model.layers
+    if sm.input == "bag_of_words":
+        tail, width = layers, layers[0].input_dim
+    else:
+        from tutor.engine import GlobalAveragePooling1D, Recurrent
+
+        last = max(i for i, layer in enumerate(layers) if isinstance(layer, Recurrent | GlobalAveragePooling1D))
+        tail, width = layers[last + 1 :], layers[last].units if hasattr(layers[last], "units") else None
+        if width is None:  # a pooling layer: the width is the recurrent layer's
+            width = next(layer.units for layer in reversed(layers[:last]) if isinstance(layer, Recurrent))
+    x = np.zeros((1, width), np.float32)
+    for layer in tail:
+        x = layer.forward(x, training=False)
+    return float(np.ravel(x)[0])
+
+
+# -- reading text -------------------------------------------------------------------------------
+
+@dataclass
+class _Encoded:
+    tokens: list[str]  # the words read (the last maxlen)
+    ids: np.ndarray  # their ids (1 for words outside the vocabulary)
+    n_words: int  # words in the whole text
+    truncated: bool
+
+
+def _encode(text: str, sm: SentimentModel) -> _Encoded:
+    from tutor.data.text import tokenize
+
+    if not isinstance(text, str):
+        raise ValueError(f"expected the review as text, got {type(text).__name__}")
+    tokens = tokenize(text)
+    if not tokens:
+        raise ValueError("empty review: there are no words to read" if not text.strip()
+                         else "the review has no words to read (only punctuation or symbols)")
+    kept = tokens[-sm.maxlen :]  # as in training: the last maxlen words
+    return _Encoded(kept, np.asarray(sm.vocab.encode(kept), np.int32), len(tokens), len(tokens) > sm.maxlen)
+
+
+def predict_text(text: str, model: SentimentModel | str | os.PathLike[str] | None = None,
+                 top: int = TOP_WORDS) -> dict[str, Any]:
+    """Classify one review; returns label, probability, tokens, trajectory, truncated, influence.
+
+    ``trajectory[t]`` is the probability of positive after reading ``tokens[: t + 1]``;
+    ``influence`` lists the ``top`` words whose reading changed it most (``change`` is signed).
+    Raises ValueError for an empty review; TutorError / ValueError for a bad model file.
+    """
+    return predict_texts([text], model, top=top)[0]
+
+
+def predict_texts(texts: list[str], model: SentimentModel | str | os.PathLike[str] | None = None,
+                  top: int = TOP_WORDS, batch_size: int = 256, trajectory: bool = True) -> list[dict[str, Any]]:
+    """:func:`predict_text` for many reviews, in batches of similar length (fast for thousands).
+
+    A review with no words raises ValueError (callers reading files check lines first).
+    With ``trajectory=False`` only the final answers are computed (tokens and influence omitted).
+    """
+    sm = model if isinstance(model, SentimentModel) else load_model(model)
+    encoded = [_encode(t, sm) for t in texts]
+    if sm.input == "bag_of_words":
+        read = [(_bow_trajectory(sm, e.ids), sm.start) for e in encoded]
+    else:
+        read = _sequence_trajectories(sm, encoded, batch_size, trajectory)
+    return [_result(e, traj, start, top, trajectory) for e, (traj, start) in zip(encoded, read, strict=True)]
+
+
+def _sequence_trajectories(sm: SentimentModel, encoded: list[_Encoded], batch_size: int,
+                           steps: bool) -> list[tuple[np.ndarray, float]]:
+    """Each review's output after every word (or only the final one) and before its first word.
+
+    Batched by length. The output "before the first word" is the model's answer on an empty
+    state, or, for a model that reads padding, its answer after the padding.
+    """
+    lengths = np.array([len(e.ids) for e in encoded])
+    order = np.argsort(lengths, kind="stable")
+    out: list[tuple[np.ndarray, float]] = [(np.empty(0), sm.start)] * len(encoded)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        # a model that masks padding reads the batch at its own longest length; one that does
+        # not (the course's models) saw front padding to maxlen in training, so it gets the same
+        width = int(lengths[idx].max()) if sm.masks_padding else sm.maxlen
+        x = np.zeros((len(idx), width), np.int32)
+        for row, i in enumerate(idx):
+            x[row, width - lengths[i] :] = encoded[i].ids
+        if steps:
+            y = sm.model.predict_steps(x, batch_size=len(idx))[:, :, 0]
+            for row, i in enumerate(idx):
+                first = width - lengths[i]
+                start = float(y[row, first - 1]) if first > 0 and not sm.masks_padding else sm.start
+                out[i] = (y[row, first:], start)
+        else:
+            y = sm.model.predict(x, batch_size=len(idx))[:, 0]
+            for row, i in enumerate(idx):
+                out[i] = (y[row : row + 1], sm.start)
+    return out
+
+
+def _bow_trajectory(sm: SentimentModel, ids: np.ndarray) -> np.ndarray:
+    """A bag-of-words model's answer for each prefix of the review, computed exactly and cheaply.
+
+    The first Dense layer's input is a 0/1 bag, so its pre-activation for the prefix ending at
+    word t is b + Σ W[j] over the distinct known words so far: a cumulative sum of rows.
+    """
+    from tutor.engine.activations import ACTIVATIONS
+
+    first, rest = sm.model.layers[0], sm.model.layers[1:]
+    W, b = first.params["W"], first.params["b"]
+    counted = np.zeros(len(ids), bool)
+    seen: set[int] = set()
+    for t, j in enumerate(ids.tolist()):
+        if j > 1 and j not in seen:  # ids 0 and 1 (padding, unknown) are not bag columns
+            seen.add(j)
+            counted[t] = True
+    rows = np.where(counted[:, None], W[ids], 0.0)
+    x = ACTIVATIONS[first.activation][0](np.cumsum(rows, axis=0, dtype=np.float64).astype(np.float32) + b)
+    for layer in rest:
+        x = layer.forward(x, training=False)
+    return np.ravel(x)
+
+
+def _result(e: _Encoded, traj: np.ndarray, start: float, top: int, steps: bool) -> dict[str, Any]:
+    p = float(traj[-1])
+    result: dict[str, Any] = {
+        "label": "positive" if p > 0.5 else "negative",
+        "probability": round(p, 6),
+        "truncated": e.truncated,
+        "n_words": e.n_words,
+    }
+    if not steps:
+        return result
+    change = np.diff(np.concatenate([[start], traj.astype(np.float64)]))
+    strongest = np.argsort(-np.abs(change), kind="stable")[: max(0, top)]
+    result.update(
+        tokens=e.tokens,
+        trajectory=[round(float(v), 6) for v in traj],
+        start=round(start, 6),
+        unknown=int(np.count_nonzero(e.ids == 1)),
+        influence=[{"word": e.tokens[i], "index": int(i), "change": round(float(change[i]), 6)} for i in strongest],
+    )
+    return result
