@@ -167,25 +167,24 @@ def test_l9_review_lengths_on_the_training_reviews():
 
 @pytest.mark.skipif(not IMDB_TRAIN.is_file(), reason="the IMDb dev copy (../shared/data) is absent")
 def test_l9_preset_run_lstm_versus_rnn():
-    sentiment = pytest.importorskip("tutor.tasks.sentiment")
+    registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(9, "train-on-reviews")
-    n, nv = config["n_train"], config["n_val"]
-    data = sentiment.load_imdb(IMDB_TRAIN, subset=n + nv, maxlen=config["seq_len"])
-    assert len(data.y("train")) == n and len(data.y("val")) == nv
     accs = {}
     for kind in ("LSTM", "SimpleRNN"):
-        model = sentiment.build_sequence_model(
-            kind, vocab_size=config["vocab_size"], embed_dim=config["embed_dim"], units=config["units"],
-            seed=config["seed"], lr=config["lr"], optimizer=config["optimizer"], dropout=config["dropout"],
-        )
-        history = model.fit(
-            data.sequences("train"), data.y("train"), epochs=config["epochs"], batch_size=config["batch_size"],
-            validation_data=(data.sequences("val"), data.y("val")), seed=config["seed"],
-        )
-        accs[kind] = [round(v, 2) for v in history.history["val_accuracy"]]
+        out = registry.run({**config, "model": kind, "source": str(IMDB_TRAIN)})
+        assert out["epochs"] == config["epochs"] == 3
+        accs[kind] = [round(v, 2) for v in out["history"]["val_accuracy"]]
     assert accs["LSTM"] == pytest.approx([0.69, 0.70, 0.72], abs=0.015)
     assert accs["SimpleRNN"] == pytest.approx([0.56, 0.59, 0.58], abs=0.015)
     assert accs["LSTM"][-1] >= 0.68 > max(accs["SimpleRNN"])  # the goal separates them
+
+
+def test_l9_vocabulary_reserves_two_ids():
+    from tutor.data import Vocabulary
+
+    vocab = Vocabulary.build([["w0", "w0"], *([f"w{k}"] for k in range(1, 12_000))], max_words=10_000)
+    assert len(vocab) == 10_000 and len(vocab.words) - 2 == 9_998
+    assert vocab.encode(["w0", "never-seen"]) == [2, 1]  # the most frequent word first; unknown is 1
 
 
 # -- lesson 10: forecasting NYSE trading volume -----------------------------------------------
@@ -247,23 +246,25 @@ def test_l10_linear_figures_and_the_lag_table():
 
 
 def test_l10_rnn_recipe():
-    from tutor.data import load_nyse_lagged
-    from tutor.engine import Dense, Sequential, SimpleRNN
+    from tutor.engine import Dense, Dropout, Sequential, SimpleRNN
 
+    registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(10, "rnn-vs-ar")
-    d = load_nyse_lagged(config["lag"])
-    model = Sequential(
-        [SimpleRNN(config["units"], input_dim=3, dropout=config["dropout"]), Dense(1)], seed=config["seed"]
-    )
-    assert [layer.count_params() for layer in model.layers] == [192, 13]
-    model.compile(loss="mse", optimizer=config["optimizer"], lr=config["lr"], metrics=["r2"])
-    history = model.fit(
-        d.X[d.train], d.y[d.train], epochs=config["epochs"], batch_size=config["batch_size"],
-        validation_data=(d.X[~d.train], d.y[~d.train]), seed=config["seed"],
-    )
-    r2 = history.history["val_r2"]
+    out = registry.run(config)
+    model = out["trained"]
+    assert [type(layer) for layer in model.layers] == [SimpleRNN, Dropout, Dense]
+    assert [layer.count_params() for layer in model.layers] == [192, 0, 13]
+    r2 = out["history"]["val_r2"]  # the course's test years serve as validation data
+    assert len(r2) == config["epochs"] == 100
     assert round(r2[19], 2) == 0.40
     assert round(r2[-1], 2) == 0.41 and r2[-1] >= 0.39  # the experiment's goal
+
+
+def test_l10_ar_experiment_goal():
+    registry = pytest.importorskip("tutor.tasks.registry")
+    config = _exercise_config(10, "beat-the-rnn")
+    assert round(registry.run(config)["history"]["val_r2"][-1], 4) == 0.4129  # goal (0.45) not met
+    assert round(registry.run({**config, "day_of_week": True})["history"]["val_r2"][-1], 4) == 0.4596
 
 
 # -- lesson 11: considerations ----------------------------------------------------------------
