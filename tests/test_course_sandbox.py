@@ -180,3 +180,20 @@ def test_a_broken_checker_is_blamed_on_the_lesson_not_the_learner():
     result = run_code(broken, EXERCISE.solution, timeout=5)
     assert not result.passed
     assert result.message.startswith("This exercise's checker is broken (ModuleNotFoundError")
+
+
+def test_a_ragged_expected_value_is_compared_part_by_part():
+    from dataclasses import replace
+
+    pair = replace(
+        EXERCISE,
+        functions=("split",),
+        tests=(CodeTest(args=([1.0, 2.0, 3.0],), expected=[[1.0, 2.0], 3.0], name="pair"),),
+        check="",
+    )
+    good = run_code(pair, "def split(v):\n    return v[:2], v[2]\n", timeout=5)
+    assert good.passed, good
+    bad = run_code(pair, "def split(v):\n    return v[:2], 0.0\n", timeout=5)
+    assert not bad.passed and "part 2" in bad.message
+    short = run_code(pair, "def split(v):\n    return v\n", timeout=5)
+    assert not short.passed and "Traceback" not in short.message

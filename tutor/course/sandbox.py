@@ -127,7 +127,16 @@ def _compare(result: Any, expected: Any, rtol: float, atol: float) -> str:
         )
     if result is None:
         return "returned None (is a `return` line missing?)"
-    want = np.asarray(expected, dtype=float)
+    try:
+        want = np.asarray(expected, dtype=float)
+    except ValueError:  # ragged, e.g. a pair (X, y) of different shapes: compare part by part
+        if not isinstance(result, list | tuple) or len(result) != len(expected):
+            return f"returned {_short(result)}, expected {len(expected)} parts"
+        for k, (part, want_part) in enumerate(zip(result, expected, strict=True)):
+            problem = _compare(part, want_part, rtol, atol)
+            if problem:
+                return f"part {k + 1} {problem}"
+        return ""
     try:
         got = np.asarray(result, dtype=float)
     except (TypeError, ValueError):
