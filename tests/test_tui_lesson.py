@@ -159,3 +159,40 @@ async def test_progress_answers_and_position_survive_a_restart(tmp_path):
         assert list(screen.query_one("#ex-pick").query(RadioButton))[1].value
         await pilot.pause()
         assert screen.query_one("#lesson-scroll").scroll_y == 5
+
+
+@run_async
+async def test_command_palette_jumps_to_a_lesson(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"next lesson")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson_id == "next"
+
+
+@run_async
+async def test_help_screen_opens_and_closes(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+@run_async
+async def test_a_broken_progress_file_is_moved_aside_with_a_notice(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "progress.sqlite3").write_bytes(b"this is not a database" * 100)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.course.store is not None and app.course.notice
+        assert any(n.title == "Progress store" for n in app._notifications)

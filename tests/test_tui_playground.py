@@ -6,6 +6,7 @@ import pytest
 from test_tui_support import demo_app, run_async
 from textual.widgets import Static, TextArea
 
+from tutor.errors import TutorError
 from tutor.tui import predict_bridge
 from tutor.tui.screens import playground
 from tutor.tui.screens.playground import PlaygroundScreen
@@ -66,8 +67,13 @@ async def test_without_a_model_the_playground_says_so(tmp_path, monkeypatch):
 
 @run_async
 async def test_the_bundled_model_predicts(tmp_path):
-    if predict_bridge.find_predictor() is None:
+    predictor = predict_bridge.find_predictor()
+    if predictor is None:
         pytest.skip("no predict_text yet in tutor.sentiment / tutor.tasks.sentiment")
+    try:
+        predictor("a probe")
+    except TutorError as exc:
+        pytest.skip(f"the sentiment model is not available here: {exc}")
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_playground(pilot)
@@ -77,3 +83,17 @@ async def test_the_bundled_model_predicts(tmp_path):
         assert screen.result is not None
         assert 0.0 <= float(screen.result["probability"]) <= 1.0
         assert len(screen.result["trajectory"]) == len(screen.result["tokens"])
+
+
+@run_async
+async def test_a_failing_model_is_reported_where_the_verdict_goes(tmp_path, monkeypatch):
+    def broken(text: str) -> dict:
+        raise TutorError("the bundled sentiment model is missing")
+
+    monkeypatch.setattr(playground, "find_predictor", lambda: broken)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "model is missing" in str(screen.query_one("#verdict", Static).render())

@@ -25,7 +25,6 @@ from textual.widgets import (
     Tabs,
 )
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
 from tutor.course import experiments
 from tutor.tui.tasks_bridge import DEFAULTS, TASKS
@@ -37,7 +36,7 @@ from tutor.tui.training import (
     run_training,
 )
 from tutor.tui.widgets.gradmap import GradHeatmap
-from tutor.tui.widgets.plots import log10_norms, plot_series
+from tutor.tui.widgets.plots import CachedPlot, log10_norms, plot_series
 
 if TYPE_CHECKING:
     from tutor.course.model import Exercise
@@ -97,7 +96,10 @@ class DashboardScreen(Screen[None]):
         self.history: dict[str, list[float]] = {}
         self.progress: BatchProgress | None = None
         self.grad_layer = ""
-        self.dirty = False
+        # Two flags: batch progress only changes the status line (cheap); the plots, which cost
+        # the UI thread real time and so take the GIL from training, redraw once per epoch.
+        self.status_dirty = False
+        self.plots_dirty = False
         self.status_note = "Set up a run, then press ctrl+r."
         self.overlay_ids: list[int] = []  # saved run ids shown in the Runs tab
         self.show_timing = True  # snapshot tests turn it off: seconds differ run to run
@@ -124,15 +126,15 @@ class DashboardScreen(Screen[None]):
                     yield Button("Stop", id="b-stop", variant="error", compact=True, disabled=True)
                 yield Static(id="setup-note")
             with TabPane("Live", id="live"), Grid(id="live-grid"):
-                yield PlotextPlot(id="loss-plot")
-                yield PlotextPlot(id="metric-plot")
+                yield CachedPlot(id="loss-plot")
+                yield CachedPlot(id="metric-plot")
                 yield GradHeatmap(id="gradmap")
-                yield PlotextPlot(id="grad-plot")
+                yield CachedPlot(id="grad-plot")
             with TabPane("Runs", id="runs"):
                 yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="overlay"):
-                    yield PlotextPlot(id="overlay-loss")
-                    yield PlotextPlot(id="overlay-grad")
+                    yield CachedPlot(id="overlay-loss")
+                    yield CachedPlot(id="overlay-grad")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -276,7 +278,7 @@ class DashboardScreen(Screen[None]):
 
     def on_batch_progress(self, message: BatchProgress) -> None:
         self.progress = message
-        self.dirty = True
+        self.status_dirty = True
 
     def on_epoch_done(self, message: EpochDone) -> None:
         for key, value in message.logs.items():
@@ -285,7 +287,7 @@ class DashboardScreen(Screen[None]):
             self.grad_layer, row = next(iter(message.step_norms.items()))
             self.query_one(GradHeatmap).add_row(row, self.grad_layer)
         self.status_note = f"epoch {message.epoch + 1} done" + self.timing(message.seconds)
-        self.dirty = True
+        self.status_dirty = self.plots_dirty = True
 
     def on_training_done(self, message: TrainingDone) -> None:
         self.control = None
@@ -306,7 +308,6 @@ class DashboardScreen(Screen[None]):
             self.save_run(message)
         if self.experiment is not None and epochs and not message.error:
             self.judge_experiment(message)
-        self.dirty = True
         self.redraw(force=True)
 
     def timing(self, seconds: float) -> str:
@@ -357,21 +358,24 @@ class DashboardScreen(Screen[None]):
         return text
 
     def redraw(self, force: bool = False) -> None:
-        """Redraw status and plots if something changed (called on a timer)."""
-        if not (self.dirty or force):
+        """Redraw what changed since the last tick (called on a timer; `force` redraws all)."""
+        if self.status_dirty or force:
+            self.status_dirty = False
+            # fixed height, so no layout pass: a layout would repaint every plot
+            self.query_one("#run-status", Static).update(self.status_text(), layout=False)
+        if not (self.plots_dirty or force):
             return
-        self.dirty = False
-        self.query_one("#run-status", Static).update(self.status_text())
+        self.plots_dirty = False
         history = self.history
-        plot_series(self.query_one("#loss-plot", PlotextPlot), "loss per epoch",
+        plot_series(self.query_one("#loss-plot", CachedPlot), "loss per epoch",
                     [("train", history.get("loss", [])), ("val", history.get("val_loss", []))])
-        plot_series(self.query_one("#metric-plot", PlotextPlot), "accuracy per epoch",
+        plot_series(self.query_one("#metric-plot", CachedPlot), "accuracy per epoch",
                     [("train", history.get("accuracy", [])),
                      ("val", history.get("val_accuracy", []))], ylim=(0, 1))
         heatmap = self.query_one(GradHeatmap)
         heatmap.refresh()
         latest = log10_norms(heatmap.rows[-1]) if heatmap.rows else []
-        plot_series(self.query_one("#grad-plot", PlotextPlot), "last epoch: log₁₀‖∂L/∂hₜ‖ by t",
+        plot_series(self.query_one("#grad-plot", CachedPlot), "last epoch: log₁₀‖∂L/∂hₜ‖ by t",
                     [("", latest)])
 
     # ------------------------------------------------------------------------------ runs
@@ -413,6 +417,6 @@ class DashboardScreen(Screen[None]):
             layers = run.history.get("step_grad_norms") or {}
             rows = next(iter(layers.values()), []) if isinstance(layers, dict) else []
             norms.append((label, log10_norms(rows[-1]) if rows else []))
-        plot_series(self.query_one("#overlay-loss", PlotextPlot), "val loss", losses)
-        plot_series(self.query_one("#overlay-grad", PlotextPlot), "log₁₀‖∂L/∂hₜ‖, last epoch",
+        plot_series(self.query_one("#overlay-loss", CachedPlot), "val loss", losses)
+        plot_series(self.query_one("#overlay-grad", CachedPlot), "log₁₀‖∂L/∂hₜ‖, last epoch",
                     norms)

@@ -13,10 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
-from textual_plotext import PlotextPlot
 
 from tutor.tui.predict_bridge import NO_MODEL, Predictor, find_predictor, word_deltas
-from tutor.tui.widgets.plots import plot_series
+from tutor.tui.widgets.plots import CachedPlot, plot_series
 
 if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
@@ -35,9 +34,9 @@ class Predicted(Message):
     error: str = ""
 
 
-def coloured_words(tokens: list[str], trajectory: list[float]) -> Text:
+def coloured_words(tokens: list[str], trajectory: list[float], start: float = 0.5) -> Text:
     """Each word on a background whose colour and strength say how it moved the prediction."""
-    deltas = word_deltas(trajectory)
+    deltas = word_deltas(trajectory, start)
     biggest = max((abs(d) for d in deltas), default=0.0) or 1.0
     text = Text()
     for token, delta in zip(tokens, deltas, strict=False):
@@ -76,7 +75,7 @@ class PlaygroundScreen(Screen[None]):
         with Horizontal(id="play-body"):
             with VerticalScroll(id="words-box"):
                 yield Static(id="words")
-            yield PlotextPlot(id="trajectory")
+            yield CachedPlot(id="trajectory")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -115,14 +114,16 @@ class PlaygroundScreen(Screen[None]):
 
     def on_predicted(self, message: Predicted) -> None:
         if message.error:
-            self.notify(message.error, title="Prediction failed", severity="error")
+            # e.g. the bundled model file is missing: say so where the verdict would be
+            self.query_one("#verdict", Static).update(Text(message.error, style="bold yellow"))
+            self.notify(message.error, title="Prediction failed", severity="error", timeout=8)
             return
         self.result = message.result
         self.draw(message.result)
 
     def draw(self, result: dict[str, Any] | None) -> None:
         """Verdict line, coloured words and the trajectory plot."""
-        plot = self.query_one("#trajectory", PlotextPlot)
+        plot = self.query_one("#trajectory", CachedPlot)
         if result is None:
             plot_series(plot, "P(positive) while reading", [], ylim=(0, 1))
             return
@@ -138,7 +139,7 @@ class PlaygroundScreen(Screen[None]):
         self.query_one("#verdict", Static).update(verdict)
         tokens = list(result.get("tokens", []))
         trajectory = [float(p) for p in result.get("trajectory", [])]
-        words = coloured_words(tokens, trajectory)
+        words = coloured_words(tokens, trajectory, float(result.get("start", 0.5)))
         words.append("\n\ngreen: pushed towards positive · red: towards negative", style="dim")
         self.query_one("#words", Static).update(words)
         plot_series(plot, "P(positive) while reading", [("", trajectory)], ylim=(0, 1))

@@ -50,25 +50,39 @@ class GradHeatmap(Widget):
         super().__init__(id=id, classes=classes)
         self.rows: list[np.ndarray] = []
         self.layer_name = ""
+        self._version = 0  # bumped on every data change; the render is cached per version
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache = Text()
 
     def set_rows(self, rows: Sequence[Sequence[float]], layer: str = "") -> None:
         """Replace the data (one sequence of per-step norms per epoch) and redraw."""
         self.rows = [np.asarray(r, dtype=float) for r in rows]
         self.layer_name = layer
+        self._version += 1
         self.refresh()
 
     def add_row(self, row: Sequence[float], layer: str = "") -> None:
         """Append one epoch (the dashboard calls `refresh` itself, on its timer)."""
         self.rows.append(np.asarray(row, dtype=float))
         self.layer_name = layer
+        self._version += 1
 
     def clear(self) -> None:
         self.rows = []
         self.layer_name = ""
+        self._version += 1
         self.refresh()
 
     def render(self) -> Text:
-        width = max(self.size.width - LABEL_WIDTH, 4)
+        key = (self._version, self.size)
+        if key != self._cache_key:
+            self._cache = self._draw()
+            self._cache_key = key
+        return self._cache
+
+    def _draw(self) -> Text:
+        """The heat map as styled text for the current size."""
+        width = max(self.size.width - LABEL_WIDTH - 1, 4)  # one column apart from a neighbour
         height = max(self.size.height - 3, 1)  # title, axis and legend lines
         text = Text()
         text.append("‖∂L/∂hₜ‖ epoch × step (log)"[: self.size.width] + "\n", style="bold")

@@ -5,7 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from rich.console import RenderableType
 from textual_plotext import PlotextPlot
+
+
+class CachedPlot(PlotextPlot):
+    """A PlotextPlot that rebuilds its figure only when its data, size or theme change.
+
+    Plotext builds the whole figure in Python on every render; a repaint caused by something
+    else (a toast above it, a status line) would otherwise rebuild it and, while a model trains
+    in a thread, take the GIL away from training.
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._version = 0
+        self._cache_key: tuple[Any, ...] | None = None
+        self._cache: RenderableType = ""
+
+    def replot(self) -> None:
+        """The data changed: build the figure again at the next paint."""
+        self._version += 1
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        key = (self._version, self.size, self.app.theme, self.theme)
+        if key != self._cache_key:
+            self._cache = super().render()
+            self._cache_key = key
+        return self._cache
 
 
 def int_ticks(n: int, most: int = 5) -> list[int]:
@@ -32,7 +60,10 @@ def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[floa
         plt.xticks(int_ticks(longest))
     if ylim is not None:
         plt.ylim(*ylim)
-    plot.refresh()
+    if isinstance(plot, CachedPlot):
+        plot.replot()
+    else:
+        plot.refresh()
 
 
 def log10_norms(row: Any) -> list[float]:
