@@ -55,6 +55,7 @@ class Recurrent(Layer):
         self.dropout = float(dropout)
         self.step_grad_norms = np.zeros(0)
         self._drop_rng = None
+        self._buffers: dict[str, Array] = {}
         if input_dim is not None:
             self.build((None, None, input_dim))
 
@@ -76,6 +77,14 @@ class Recurrent(Layer):
 
     def _build_shape(self) -> Shape:
         return (None, None, self.input_dim)
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
+        """A work array kept across batches: reusing its memory spares the page faults a
+        fresh array costs on first touch, which inside the time loop cost more than the maths."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape, self.dtype)
+        return buf
 
     def _initial_bias(self) -> Array:
         return np.zeros(self.gates * self.units, self.dtype)
@@ -100,7 +109,8 @@ class Recurrent(Layer):
         if T == 0:
             raise ValueError(f"{type(self).__name__}: sequences must have at least one step")
         # time-major copy, so every step's slice x_t is one contiguous (B, D) block
-        xt = np.ascontiguousarray(x.transpose(1, 0, 2))
+        xt = self._buffer("xt", (T, B, D))
+        np.copyto(xt, x.transpose(1, 0, 2))
         self.keep = None
         if training and self.dropout > 0:
             if self._drop_rng is None:
@@ -118,10 +128,11 @@ class Recurrent(Layer):
         self.xt = xt
         Hs = self._forward(xt)  # (T + 1, B, H), Hs[0] = h_0
         self.Hs = Hs
+        # copies: the state buffers are reused by the next call
         if self.return_sequences:
             y = Hs[1:] if self.m is None else Hs[1:] * self.m  # padded steps output 0
-            return y.transpose(1, 0, 2)
-        return Hs[-1]
+            return np.ascontiguousarray(y.transpose(1, 0, 2))
+        return Hs[-1].copy()
 
     def backward(self, dy: Array) -> Array:
         T, B, H = self.Hs.shape[0] - 1, self.Hs.shape[1], self.units
@@ -130,12 +141,13 @@ class Recurrent(Layer):
         if dy.shape != want:
             raise ValueError(f"{type(self).__name__}.backward: expected dy of shape {want}, got {dy.shape}")
         # DH[t] will hold ∂L/∂h_t (from the output at t and from step t+1): start with the outputs
+        DH = self._buffer("DH", (T, B, H))
         if self.return_sequences:
-            DH = np.ascontiguousarray(dy.transpose(1, 0, 2))
+            np.copyto(DH, dy.transpose(1, 0, 2))
             if self.m is not None:
                 DH *= self.m
         else:
-            DH = np.zeros((T, B, H), self.dtype)
+            DH[:-1] = 0.0
             DH[-1] = dy
         dX = self._backward(DH)  # (T, B, kH): ∂L/∂(x_t·W + b) for every step
         kH = self.gates * H
@@ -183,12 +195,12 @@ class SimpleRNN(Recurrent):
     def _forward(self, xt: Array) -> Array:
         T, B, _ = xt.shape
         H, U, m, g = self.units, self.params["U"], self.m, self._g
-        Hs = np.empty((T + 1, B, H), self.dtype)
+        Hs = self._buffer("Hs", (T + 1, B, H))
         Hs[0] = 0.0
         # x_t·W + b for every t at once, written straight into the state buffer
         np.matmul(xt.reshape(T * B, -1), self.params["W"], out=Hs[1:].reshape(T * B, H))
         Hs[1:] += self.params["b"]
-        tmp = np.empty((B, H), self.dtype)
+        tmp = self._buffer("tmp", (B, H))
         for t in range(T):
             h = Hs[t + 1]
             np.dot(Hs[t], U, out=tmp)
@@ -200,22 +212,26 @@ class SimpleRNN(Recurrent):
 
     def _backward(self, DH: Array) -> Array:
         T, B, H = DH.shape
-        # U^T as a C-contiguous copy: np.dot(..., out=) with a transposed view skips BLAS (~100x slower)
-        Hs, m, UT = self.Hs, self.m, np.ascontiguousarray(self.params["U"].T)
-        if m is None:
-            G = self._dg(Hs[1:])  # g'(a_t), from the outputs, for all steps at once
-        else:
-            # the activation's output at a padded step was discarded: its derivative is 0 there
-            G = self._dg(Hs[1:]) * m
-        dA = np.empty((T, B, H), self.dtype)
-        tmp = np.empty((B, H), self.dtype)
+        Hs, m, tanh = self.Hs, self.m, self.activation == "tanh"
+        # U^T as a C-contiguous copy: np.dot(..., out=) with a transposed view skips BLAS
+        UT = np.ascontiguousarray(self.params["U"].T)
+        dA = self._buffer("dA", (T, B, H))
+        tmp = self._buffer("tmp", (B, H))
         for t in range(T - 1, -1, -1):
-            da = dA[t]
-            np.multiply(DH[t], G[t], out=da)  # ∂L/∂(pre-activation) at step t
+            h, da, dh = Hs[t + 1], dA[t], DH[t]
+            # ∂L/∂(pre-activation) = ∂h ⊙ g'(a), with g' written through the output a
+            if tanh:
+                np.multiply(h, h, out=da)
+                np.subtract(1.0, da, out=da)
+            else:
+                da[...] = self._dg(h)
+            da *= dh
+            if m is not None:  # the activation's output at a padded step was discarded
+                da *= m[t]
             if t > 0:
                 np.dot(da, UT, out=tmp)
                 if m is not None:  # a padded step hands its gradient straight back
-                    tmp += DH[t] * (1.0 - m[t])
+                    tmp += dh * (1.0 - m[t])
                 DH[t - 1] += tmp
         self.grads["U"][...] = Hs[:-1].reshape(T * B, H).T @ dA.reshape(T * B, H)
         return dA
