@@ -8,6 +8,7 @@ With ``mask_zero=True`` id 0 means padding: the mask (B, T) tells recurrent laye
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .initializers import uniform
 from .layer import Array, Layer, Shape
@@ -64,10 +65,14 @@ class Embedding(Layer):
         return self.mask
 
     def backward(self, dy: Array) -> None:
-        dE = self.grads["E"]
-        dE.fill(0)
-        # rows repeat (the same word appears many times): add.at accumulates them all
-        np.add.at(dE, self.ids.ravel(), dy.reshape(-1, self.output_dim))
+        # y = onehot(ids)·E, so ∂E = onehot(ids)ᵀ·∂y: the rows of a word that occurs many times
+        # add up. The one-hot matrix, one entry per row, is built directly as CSR (no sorting);
+        # the sparse product is several times faster than np.add.at.
+        n = self.ids.size
+        onehot = sp.csr_matrix(
+            (np.ones(n, self.dtype), self.ids.ravel(), np.arange(n + 1)), shape=(n, self.input_dim)
+        )
+        self.grads["E"][...] = onehot.T @ np.asarray(dy, self.dtype).reshape(n, self.output_dim)
         return None
 
     def get_config(self) -> dict:
