@@ -103,14 +103,15 @@ async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
 
 
 @run_async
-async def test_unavailable_task_fails_with_a_notice(tmp_path):
+async def test_a_task_the_registry_lacks_fails_with_a_notice(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {**TINY, "task": "nyse"})
+        screen = await open_dashboard(pilot, {**TINY, "task": "regression"})
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.status_note.startswith("failed: ")
+        assert "cannot be trained" in screen.status_note
         assert screen.control is None
 
 
@@ -152,13 +153,3 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         assert "✔" in str(lesson.query_one("#ex-vanish .ex-result").render())
 
 
-@run_async
-async def test_a_lesson_preset_with_a_model_the_form_lists_loads(tmp_path):
-    # Presets may name any task or model of the course vocabulary; the form must accept them.
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {**TINY, "task": "imdb_bow", "model": "lasso"})
-        await pilot.press("ctrl+r")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "cannot be trained in the dashboard yet" in screen.status_note

@@ -1,99 +1,125 @@
-"""The dashboard's view of the tasks: name -> data and a model builder.
+"""The dashboard's view of the tasks: the task registry seen through the setup form.
 
-Only the long-dependency task is wired up so far (from `tutor.tasks.longdep`); NYSE and IMDb
-will plug in here, behind the same small interface, when the tasks layer provides them.
+Everything trainable comes from `tutor.tasks.registry` (the same code `tutor train` runs): which
+models a task has, its defaults, its metric, its data and the run itself. This module only adds
+what the form needs: which fields apply to a task and model, quick defaults for free play, and
+notices that say what to do when data is missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from tutor.errors import TutorError
+from tutor.tasks import registry
 
-RECURRENT_MODELS = ("SimpleRNN", "LSTM", "GRU")
+RECURRENT_MODELS = registry.RECURRENT
 
 # Settings a run starts from; a lesson's preset or the learner's form overrides them.
-DEFAULTS: dict[str, Any] = {
-    "task": "long_dependency",
-    "model": "SimpleRNN",
-    "units": 16,
-    "seq_len": 20,
-    "lr": 0.01,
-    "optimizer": "adam",
-    "clipnorm": 0.0,
-    "epochs": 10,
-    "batch_size": 64,
-    "n_train": 1024,
-    "n_val": 256,
-    "seed": 0,
+DEFAULTS: dict[str, Any] = registry.get_task("long_dependency").default_config("SimpleRNN")
+
+# Free play on IMDb starts from lesson 9's preset size: the full data at 500 words takes hours
+# per epoch with a recurrent model, which is the learner's choice to make, not the default.
+QUICK: dict[str, dict[str, Any]] = {
+    "imdb": {"n_train": 2000, "n_val": 500, "seq_len": 200, "epochs": 3, "lr": 0.003,
+             "optimizer": "adam", "batch_size": 32},
 }
 
+# form fields in display order; which of them a run shows depends on its task and model
+FIELD_ORDER: tuple[str, ...] = (
+    "units", "seq_len", "lag", "day_of_week", "embed_dim", "vocab_size", "n_train", "n_val",
+    "dropout", "lr", "clipnorm", "epochs", "batch_size", "seed",
+)
+_BAG_OF_WORDS_SKIPS = {"seq_len", "embed_dim", "optimizer", "clipnorm", "dropout"}
 
-@dataclass
-class TaskData:
-    """Training and validation arrays plus how to build a compiled model for them."""
+IMDB_HELP = ("run `tutor data download imdb` (84 MB) in a terminal, or set TUTOR_IMDB to an "
+             "aclImdb folder or .tar.gz, then start again")
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    build_model: Callable[[Mapping[str, Any]], Any]
-    metric: str = "accuracy"  # the epoch log key the dashboard plots beside the loss
+METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 
 
 @dataclass(frozen=True)
 class TaskInfo:
-    """A task the dashboard offers: its name, label, and which models apply."""
+    """A task the dashboard offers: its name, label, models and metric."""
 
     name: str
     label: str
     models: tuple[str, ...]
+    metric: str = "accuracy"
 
 
 TASKS: dict[str, TaskInfo] = {
-    "long_dependency": TaskInfo(
-        "long_dependency", "Long dependency (label = first token)", RECURRENT_MODELS
-    ),
-    "nyse": TaskInfo("nyse", "NYSE trading volume", RECURRENT_MODELS),
-    "imdb": TaskInfo("imdb", "IMDb review sentiment", RECURRENT_MODELS),
+    name: TaskInfo(name, spec.title, spec.models, spec.metric) for name, spec in registry.TASKS.items()
 }
 
-def build_classifier(config: Mapping[str, Any]) -> Any:
-    """The long-dependency model (one recurrent layer, sigmoid output), compiled from `config`."""
-    from tutor.tasks.longdep import build_model
 
-    kinds = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
-    name = config["model"]
-    if name not in kinds:
-        raise TutorError(f"model {name} does not apply to this task: pick SimpleRNN, LSTM or GRU")
-    model = build_model(kinds[name], units=int(config["units"]), seed=int(config.get("seed", 0)))
-    clip = float(config.get("clipnorm") or 0.0)
-    model.compile(
-        loss="binary_crossentropy",
-        optimizer=str(config["optimizer"]),
-        lr=float(config["lr"]),
-        clipnorm=clip if clip > 0 else None,  # 0 in a form or lesson means "no clipping"
-        metrics=["accuracy"],
-    )
-    return model
+def metric_label(metric: str) -> str:
+    """How a metric is written for the learner ("R²" for r2)."""
+    return METRIC_LABELS.get(metric, metric)
 
 
-def load_task(config: Mapping[str, Any]) -> TaskData:
-    """Data and model builder for `config["task"]`; TutorError says what to do otherwise."""
-    task = config["task"]
-    if task == "long_dependency":
-        from tutor.tasks.longdep import make_data
+def is_baseline(config: Mapping[str, Any]) -> bool:
+    """True for models fitted in one go (lasso, AR, naive): one final figure, no epochs."""
+    try:
+        return registry.is_baseline(config)
+    except ValueError:
+        return False
 
-        seq_len, seed = int(config["seq_len"]), int(config.get("seed", 0))
-        x, y = make_data(int(config.get("n_train", 1024)), seq_len, seed=seed)
-        xv, yv = make_data(int(config.get("n_val", 256)), seq_len, seed=seed + 1)
-        return TaskData(x, y, xv, yv, build_classifier)
-    label = TASKS[task].label if task in TASKS else task
-    raise TutorError(
-        f"The {label} task cannot be trained in the dashboard yet: "
-        "for now choose the long-dependency task."
-    )
+
+def task_defaults(task: str, model: str | None = None) -> dict[str, Any]:
+    """The full config the form shows for a task and model in free play."""
+    spec = registry.get_task(task)
+    name = model if model in spec.models else spec.models[0]
+    config = spec.default_config(name)
+    if name in RECURRENT_MODELS:
+        config.update(QUICK.get(spec.name, {}))
+    return config
+
+
+def form_fields(task: str, model: str) -> tuple[str, ...]:
+    """The settings that matter for this task and model, in display order (optimizer included)."""
+    if task not in registry.TASKS:
+        return tuple(k for k in FIELD_ORDER if k in DEFAULTS) + ("optimizer",)
+    spec = registry.get_task(task)
+    keys = set(spec.default_config(model if model in spec.models else None))
+    if spec.name in ("imdb", "imdb_bow"):
+        keys |= {"n_train", "n_val"}  # a subset keeps a first run short
+    if model in ("lasso", "mlp"):
+        keys -= _BAG_OF_WORDS_SKIPS  # a bag of words has no order, and the mlp is preset
+    if model in ("ar", "naive"):
+        keys = {"lag", "day_of_week"} if model == "ar" else {"lag"}  # fitted exactly: nothing else to set
+    return tuple(k for k in FIELD_ORDER if k in keys) + (("optimizer",) if "optimizer" in keys else ())
+
+
+def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The registry's full config; TutorError for a task or model it cannot train."""
+    task = config.get("task")
+    if task not in registry.TASKS:
+        raise TutorError(f"the {task} task cannot be trained in the dashboard: pick one of {', '.join(TASKS)}")
+    try:
+        return registry.resolve_config({k: v for k, v in config.items() if v is not None})
+    except ValueError as exc:
+        raise TutorError(str(exc)) from None
+
+
+def load_data(config: Mapping[str, Any]) -> registry.TaskData:
+    """The run's arrays; a missing IMDb copy becomes a TutorError that says what to do."""
+    try:
+        return registry.load(config)
+    except TutorError as exc:
+        message = str(exc)
+        if config.get("task") in ("imdb", "imdb_bow") and "tutor data download" not in message:
+            message = f"{message}: {IMDB_HELP}"
+        raise TutorError(message) from None
+
+
+def run(
+    config: Mapping[str, Any],
+    data: registry.TaskData,
+    callbacks: Iterable[Any],
+    progress: Callable[[dict[str, Any]], bool | None],
+) -> dict[str, Any]:
+    """Train (or fit) and score the model: the registry's result dict."""
+    return registry.run(config, callbacks=list(callbacks), progress=progress, data=data)

@@ -24,6 +24,8 @@ _ACTIVE: set[RunControl] = set()
 _ACTIVE_LOCK = threading.Lock()
 
 BATCH_REPORT_INTERVAL = 0.25  # seconds between batch progress messages
+POLL_INTERVAL = 0.1  # seconds between the worker's looks at its run and the stop switch
+STOP_GRACE = 1.0  # seconds the worker still waits for a stopped run before leaving it behind
 
 
 class RunControl:
@@ -89,6 +91,14 @@ class EpochDone(Message):
 
 
 @dataclass
+class StageProgress(Message):
+    """A stage of the run began (data, train, evaluate, test) or the lasso path took a step."""
+
+    stage: str
+    info: dict[str, Any]
+
+
+@dataclass
 class TrainingDone(Message):
     """The run ended: finished, stopped, diverged or failed (`error` is then set)."""
 
@@ -99,6 +109,10 @@ class TrainingDone(Message):
     stopped: bool = False
     diverged: bool = False
     error: str = ""
+    metrics: dict[str, float | None] = field(default_factory=dict)  # final figures (val_r2, test_accuracy...)
+    metric: str = "accuracy"  # "accuracy" or "r2"
+    baseline: bool = False  # fitted in one go: no epochs, one final figure
+    fit_seconds: float = 0.0  # the engine's fit alone (data preparation and scoring excluded)
 
 
 class LiveCallback(Callback):
@@ -111,14 +125,24 @@ class LiveCallback(Callback):
         self.metric = metric
         self.epoch = 0
         self.started = time.perf_counter()
+        self.ended: float | None = None
         self.last_report = 0.0
 
     def seconds(self) -> float:
         """Training time so far, pauses excluded."""
         return time.perf_counter() - self.started - self.control.paused_seconds
 
+    def fit_seconds(self) -> float:
+        """The fit alone: from the first batch to the end of the last epoch, pauses excluded."""
+        end = self.ended if self.ended is not None else time.perf_counter()
+        return end - self.started - self.control.paused_seconds
+
     def on_train_begin(self, logs: Mapping[str, Any]) -> None:
         self.started = time.perf_counter()
+        self.batches = int(logs.get("steps", self.batches))
+
+    def on_train_end(self, logs: Mapping[str, Any]) -> None:
+        self.ended = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any]) -> None:
         self.epoch = epoch
@@ -148,31 +172,58 @@ class LiveCallback(Callback):
 
 
 def run_training(config: Mapping[str, Any], target: MessagePump, control: RunControl) -> None:
-    """Load the task, build the model and fit it, reporting to `target`; never raises."""
-    from tutor.tui.tasks_bridge import load_task
+    """Run `config` in a daemon thread and wait for it; give up waiting soon after a stop.
 
-    config = dict(config)
+    The run itself stops within a batch, but preparing data (reading 25,000 reviews) or scoring
+    a test split cannot be interrupted: waiting for those would hold the app open on quit. The
+    daemon thread then finishes, or dies with the process, on its own; it reports by messages.
+    """
+    runner = threading.Thread(target=_run, args=(dict(config), target, control), daemon=True,
+                              name="tutor-training")
+    runner.start()
+    while runner.is_alive():
+        runner.join(POLL_INTERVAL)
+        if control.stop.is_set() or control.cancelled():
+            runner.join(STOP_GRACE)
+            return
+
+
+def _run(config: dict[str, Any], target: MessagePump, control: RunControl) -> None:
+    """Load the task's data, train or fit the model, and report to `target`; never raises."""
+    from tutor.tui import tasks_bridge
+
     done = TrainingDone(config)
     started = time.perf_counter()
+    callback: LiveCallback | None = None
+
+    def progress(info: dict[str, Any]) -> bool:
+        """The registry's stage reports become messages; True asks the lasso path to stop."""
+        target.post_message(StageProgress(str(info.get("stage", "")), dict(info)))
+        return control.stop.is_set() or control.cancelled()
+
     with control:
         try:
-            data = load_task(config)
-            model = data.build_model(config)
-            batch_size = int(config["batch_size"])
-            callback = LiveCallback(target, control, math.ceil(len(data.x_train) / batch_size),
-                                    data.metric)
-            history = model.fit(
-                data.x_train, data.y_train, epochs=int(config["epochs"]), batch_size=batch_size,
-                validation_data=(data.x_val, data.y_val), seed=int(config.get("seed", 0)),
-                callbacks=[callback],
-            )
-            done.history = {k: list(v) for k, v in history.history.items()}
-            done.step_norms = {name: [np.asarray(row).tolist() for row in rows]
-                               for name, rows in history.step_grad_norms.items()}
-            done.diverged = bool(getattr(history, "diverged", False))
-            done.stopped = control.stop.is_set()
-            done.seconds = callback.seconds()
+            cfg = tasks_bridge.resolve(config)
+            done.config, done.baseline = cfg, tasks_bridge.is_baseline(cfg)
+            done.metric = tasks_bridge.TASKS[cfg["task"]].metric
+            progress({"stage": "data", "task": cfg["task"]})
+            data = tasks_bridge.load_data(cfg)
+            if control.stop.is_set() or control.cancelled():
+                done.stopped = True
+            else:
+                batch_size = int(cfg.get("batch_size") or 1)
+                callback = LiveCallback(target, control, math.ceil(len(data.y_train) / batch_size), data.metric)
+                result = tasks_bridge.run(cfg, data, [callback], progress)
+                done.history = {k: list(v) for k, v in result["history"].items()}
+                done.step_norms = {name: [np.asarray(row).tolist() for row in rows]
+                                   for name, rows in (result.get("step_grad_norms") or {}).items()}
+                done.metrics = dict(result["metrics"])
+                done.diverged = bool(result["diverged"])
+                done.stopped = control.stop.is_set() or bool(result["interrupted"])
         except Exception as exc:  # shown as a notice with what to do, never a traceback
             done.error = str(exc) or type(exc).__name__
+        if callback is not None and not done.baseline:
+            done.seconds = done.fit_seconds = callback.fit_seconds()
+        else:
             done.seconds = time.perf_counter() - started
     target.post_message(done)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -27,52 +28,89 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from tutor.course import experiments
-from tutor.tui.tasks_bridge import DEFAULTS, TASKS
+from tutor.tui import tasks_bridge
+from tutor.tui.tasks_bridge import DEFAULTS, TASKS, form_fields, metric_label
 from tutor.tui.training import (
     BatchProgress,
     EpochDone,
     RunControl,
+    StageProgress,
     TrainingDone,
     run_training,
 )
 from tutor.tui.widgets.gradmap import GradHeatmap
-from tutor.tui.widgets.plots import CachedPlot, log10_norms, plot_series
+from tutor.tui.widgets.plots import CachedPlot, log10_norms, plot_levels, plot_series
 
 if TYPE_CHECKING:
     from tutor.course.model import Exercise
     from tutor.tui.app import TutorApp
 
 REDRAW_INTERVAL = 0.3  # seconds: plots redraw at most ~3 times a second, whatever training does
-# form field -> (label, kind) for the numeric settings
-NUMBER_FIELDS: dict[str, tuple[str, type]] = {
-    "units": ("Units", int),
-    "seq_len": ("Seq. length", int),
-    "lr": ("Learn. rate", float),
-    "clipnorm": ("Clip (0=off)", float),
-    "epochs": ("Epochs", int),
-    "batch_size": ("Batch size", int),
+# form field -> (label, kind, lowest value, whether the lowest is allowed, may be left blank)
+NUMBER_FIELDS: dict[str, tuple[str, type, float, bool, bool]] = {
+    "units": ("Units", int, 1, True, False),
+    "seq_len": ("Seq. length", int, 2, True, False),
+    "lag": ("Lag (days)", int, 1, True, False),
+    "embed_dim": ("Embed dim", int, 1, True, False),
+    "vocab_size": ("Vocab size", int, 3, True, False),
+    "n_train": ("Train size", int, 1, True, True),  # IMDb: blank = every training review
+    "n_val": ("Val. size", int, 1, True, True),
+    "dropout": ("Dropout", float, 0.0, True, False),
+    "lr": ("Learn. rate", float, 0.0, False, False),
+    "clipnorm": ("Clip (0=off)", float, 0.0, True, False),
+    "epochs": ("Epochs", int, 1, True, False),
+    "batch_size": ("Batch size", int, 1, True, False),
+    "seed": ("Seed", int, 0, True, False),
 }
-# Every value a lesson's preset may hold is an option (the course layer's vocabulary), so a
-# preset always fits the form; running one the dashboard cannot train yet gives a clear notice.
-SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "task": ("Task", [(TASKS[t].label if t in TASKS else t, t) for t in experiments.TASKS]),
-    "model": ("Model", [(m, m) for m in experiments.MODELS]),
+# Every task a lesson may preset is listed (the course's vocabulary); one the registry cannot
+# train gives a clear notice. Models follow the chosen task.
+TASK_OPTIONS = [(TASKS[t].label if t in TASKS else t, t) for t in dict.fromkeys([*TASKS, *experiments.TASKS])]
+SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
+    "task": ("Task", TASK_OPTIONS),
+    "model": ("Model", [(m, m) for m in TASKS[DEFAULTS["task"]].models]),
     "optimizer": ("Optimiser", [(o, o) for o in experiments.OPTIMIZERS]),
+    "day_of_week": ("Day of week", [("no", False), ("yes", True)]),
 }
+FIELDS = (*SELECT_FIELDS, *NUMBER_FIELDS)
+
+
+def model_options(task: str) -> list[tuple[str, str]]:
+    """The models a task offers (every course model for a task the registry lacks)."""
+    models = TASKS[task].models if task in TASKS else experiments.MODELS
+    return [(m, m) for m in models]
 
 
 def run_label(config: dict[str, Any]) -> str:
-    """A short name for a run: model, units and sequence length."""
-    return f"{config.get('model')} {config.get('units')}u T={config.get('seq_len')}"
+    """A short name for a run: the model and the settings that shape it."""
+    model, task = config.get("model"), config.get("task")
+    if model in ("ar", "naive"):
+        return f"{model} lag={config.get('lag')}" + (" +day" if config.get("day_of_week") else "")
+    if model in ("lasso", "mlp"):
+        size = f" {config.get('units')}u" if model == "mlp" else ""
+        return f"{model}{size} {config.get('vocab_size')} words"
+    if task == "nyse":
+        return f"{model} {config.get('units')}u lag={config.get('lag')}"
+    return f"{model} {config.get('units')}u T={config.get('seq_len')}"
 
 
 def experiment_logs(done: TrainingDone) -> dict[str, Any]:
-    """What an experiment goal reads: per-epoch histories plus the first layer's step norms."""
-    logs: dict[str, Any] = dict(done.history)
+    """What an experiment goal reads: final figures, per-epoch histories, first layer's step norms."""
+    logs: dict[str, Any] = {k: v for k, v in done.metrics.items() if v is not None}
+    logs.update(done.history)  # per-epoch values win: a goal judges the last finished epoch
+    if done.diverged and logs.get("loss"):
+        # the engine stops on a NaN loss; "the loss blew up" is what a goal like loss >= 1 means
+        loss = list(logs["loss"])
+        loss[-1] = loss[-1] if math.isfinite(loss[-1]) else math.inf
+        logs["loss"] = loss
     if done.step_norms:
         logs["step_grad_norms"] = next(iter(done.step_norms.values()))
     logs["epochs"] = len(done.history.get("loss", []))
     return logs
+
+
+def _text(value: Any) -> str:
+    """A setting as the form writes it."""
+    return "" if value is None else str(value)
 
 
 class DashboardScreen(Screen[None]):
@@ -102,6 +140,12 @@ class DashboardScreen(Screen[None]):
         self.plots_dirty = False
         self.status_note = "Set up a run, then press ctrl+r."
         self.overlay_ids: list[int] = []  # saved run ids shown in the Runs tab
+        self.preset: dict[str, Any] = {}  # the experiment's config, for settings the form lacks
+        self.touched: set[str] = set()  # fields the learner typed into since picking the task
+        self.options_task = str(DEFAULTS["task"])  # the task whose models the model list holds
+        self.metric = TASKS[DEFAULTS["task"]].metric
+        self.result: TrainingDone | None = None  # the last finished run
+        self.lasso_path: list[float] = []  # validation accuracy at each λ of a running lasso
         self.show_timing = True  # snapshot tests turn it off: seconds differ run to run
 
     # ------------------------------------------------------------------------------ layout
@@ -113,12 +157,13 @@ class DashboardScreen(Screen[None]):
             with TabPane("Setup", id="setup"), VerticalScroll():
                 with Grid(id="setup-form"):
                     for key, (label, options) in SELECT_FIELDS.items():
-                        yield Label(label)
-                        yield Select(options, value=DEFAULTS[key], allow_blank=False,
+                        yield Label(label, id=f"l-{key}")
+                        yield Select(options, value=DEFAULTS.get(key, options[0][1]), allow_blank=False,
                                      id=f"f-{key}", compact=True)
-                    for key, (label, kind) in NUMBER_FIELDS.items():
-                        yield Label(label)
-                        yield Input(str(DEFAULTS[key]), id=f"f-{key}", compact=True,
+                    for key, (label, kind, *_) in NUMBER_FIELDS.items():
+                        value = DEFAULTS.get(key)
+                        yield Label(label, id=f"l-{key}")
+                        yield Input("" if value is None else str(value), id=f"f-{key}", compact=True,
                                     type="integer" if kind is int else "number")
                 with Horizontal(id="setup-buttons"):
                     yield Button("Start", id="b-start", variant="success", compact=True)
@@ -143,36 +188,106 @@ class DashboardScreen(Screen[None]):
         self.refresh_runs()
         self.redraw(force=True)
         self.set_interval(REDRAW_INTERVAL, self.redraw)
+        self.show_fields()
+        self.call_after_refresh(lambda: self.touched.clear())  # mounting inputs is not the learner typing
         self.query_one("#f-model").focus()
 
     # ------------------------------------------------------------------------------ the form
 
     def read_form(self) -> dict[str, Any]:
-        """The run settings in the form (ValueError names a bad field)."""
-        config = dict(self.config)
-        for key in SELECT_FIELDS:
-            config[key] = self.query_one(f"#f-{key}", Select).value
-        for key, (label, kind) in NUMBER_FIELDS.items():
+        """The run settings shown in the form (ValueError names a bad field).
+
+        Only the fields that apply to the task and model count; an experiment's preset supplies
+        the rest, so a hidden field never carries another task's value into the run.
+        """
+        task = self.query_one("#f-task", Select).value
+        config: dict[str, Any] = dict(self.preset) if self.preset.get("task") == task else {}
+        config["task"] = task
+        config["model"] = self.query_one("#f-model", Select).value
+        for key in self.shown_fields():
+            if key in SELECT_FIELDS:
+                config[key] = self.query_one(f"#f-{key}", Select).value
+                continue
+            label, kind, low, inclusive, optional = NUMBER_FIELDS[key]
             text = self.query_one(f"#f-{key}", Input).value.strip()
+            if not text and optional:
+                config[key] = None
+                continue
             try:
-                config[key] = kind(text)
+                value = kind(text)
             except ValueError:
                 raise ValueError(f"{label}: {text!r} is not a valid number") from None
-        experiments.validate_config(config)
+            if value < low or (value == low and not inclusive) or (key == "dropout" and value >= 1):
+                bound = "below 1" if key == "dropout" and value >= 1 else f"{'>=' if inclusive else '>'} {low:g}"
+                raise ValueError(f"{label} must be {bound} ({key} = {text})")
+            config[key] = value
+        if config.get("n_train") is None:
+            config.pop("n_train", None)
+            config.pop("n_val", None)  # the registry holds out its fixed share of every review
         return config
 
+    def shown_fields(self) -> tuple[str, ...]:
+        """The fields that apply to the task and model now in the form."""
+        task = self.query_one("#f-task", Select).value
+        return form_fields(str(task), str(self.query_one("#f-model", Select).value))
+
     def fill_form(self, config: dict[str, Any], editable: tuple[str, ...] | None = None) -> None:
-        """Show `config` in the form; with `editable`, lock every other field."""
-        for key in SELECT_FIELDS:
-            widget = self.query_one(f"#f-{key}", Select)
-            if key in config:
-                widget.value = config[key]
-            widget.disabled = editable is not None and key not in editable
-        for key in NUMBER_FIELDS:
-            widget = self.query_one(f"#f-{key}", Input)
-            if key in config:
-                widget.value = str(config[key])
-            widget.disabled = editable is not None and key not in editable
+        """Show `config` in the form (its task's defaults fill any gap); with `editable`, lock the rest."""
+        if config.get("task") in TASKS:
+            config = {**tasks_bridge.task_defaults(config["task"], config.get("model")), **config}
+        # programmatic changes must not look like the learner picking a task or model
+        with self.prevent(Select.Changed, Input.Changed):
+            task = config.get("task", self.query_one("#f-task", Select).value)
+            model_select = self.query_one("#f-model", Select)
+            if task != self.options_task:
+                model_select.set_options(model_options(str(task)))
+                self.options_task = str(task)
+            for key in SELECT_FIELDS:
+                widget = self.query_one(f"#f-{key}", Select)
+                if key in config and config[key] is not None:
+                    widget.value = config[key]
+                widget.disabled = editable is not None and key not in editable
+            for key in NUMBER_FIELDS:
+                widget = self.query_one(f"#f-{key}", Input)
+                if key in config:
+                    widget.value = "" if config[key] is None else str(config[key])
+                widget.disabled = editable is not None and key not in editable
+        self.show_fields()
+
+    def show_fields(self) -> None:
+        """Show only the settings that apply to the chosen task and model."""
+        shown = set(self.shown_fields()) | {"task", "model"}
+        for key in FIELDS:
+            for prefix in ("l", "f"):
+                self.query_one(f"#{prefix}-{key}").display = key in shown
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """The learner picked a task or model: offer its settings (in free play, its defaults)."""
+        key = (event.select.id or "")[2:]
+        if key not in ("task", "model") or event.value == Select.BLANK:
+            return
+        task = str(self.query_one("#f-task", Select).value)
+        if self.experiment is not None or task not in TASKS:
+            if key == "task":
+                self.fill_form({"task": task}, editable=self.experiment.editable if self.experiment else None)
+            self.show_fields()
+            return
+        model = str(self.query_one("#f-model", Select).value)
+        new = tasks_bridge.task_defaults(task, model)
+        if key == "task":
+            self.touched.clear()
+            self.fill_form(new)
+            return
+        # another model of the same task: what the learner typed stays, the rest follows the model
+        with self.prevent(Input.Changed):
+            for field, value in new.items():
+                if field in NUMBER_FIELDS and field not in self.touched:
+                    self.query_one(f"#f-{field}", Input).value = _text(value)
+        self.show_fields()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Remember the settings the learner typed: picking another model keeps them."""
+        self.touched.add((event.input.id or "")[2:])
 
     # ----------------------------------------------------------------------------- actions
 
@@ -206,9 +321,15 @@ class DashboardScreen(Screen[None]):
     def begin(self, config: dict[str, Any]) -> None:
         """Start training `config` in a thread worker and show the Live tab."""
         self.config = config
+        self.metric = TASKS[config["task"]].metric if config.get("task") in TASKS else "accuracy"
         self.history = {}
         self.progress = None
-        self.query_one(GradHeatmap).clear()
+        self.result = None
+        self.lasso_path = []
+        recurrent = config.get("model") in tasks_bridge.RECURRENT_MODELS
+        self.query_one(GradHeatmap).clear(
+            "Training: the first epoch's row appears when it ends." if recurrent
+            else f"{config.get('model')} reads no sequence: no per-step gradient to show.")
         self.control = RunControl()
         self.status_note = "starting…"
         self.set_buttons()
@@ -238,7 +359,8 @@ class DashboardScreen(Screen[None]):
 
     def action_leave_experiment(self) -> None:
         self.experiment = None
-        self.fill_form(self.config, editable=None)
+        self.preset = {}
+        self.fill_form({}, editable=None)
         self.status_note = "Free play: every setting is yours."
         self.redraw(force=True)
         self.refresh_bindings()
@@ -250,7 +372,10 @@ class DashboardScreen(Screen[None]):
                         severity="warning")
             return
         self.experiment = exercise
-        config = {**DEFAULTS, **dict(exercise.config)}
+        self.preset = dict(exercise.config)
+        task, model = self.preset.get("task"), self.preset.get("model")
+        defaults = tasks_bridge.task_defaults(task, model) if task in TASKS else dict(DEFAULTS)
+        config = {**defaults, **self.preset}
         self.fill_form(config, editable=exercise.editable)
         self.refresh_bindings()
         self.begin(config)
@@ -280,6 +405,23 @@ class DashboardScreen(Screen[None]):
         self.progress = message
         self.status_dirty = True
 
+    def on_stage_progress(self, message: StageProgress) -> None:
+        """Data loading, scoring, or a step of the lasso path."""
+        info = message.info
+        if message.stage == "data":
+            self.status_note = f"preparing the {TASKS[info['task']].label} data…" if info.get("task") in TASKS \
+                else "preparing the data…"
+        elif message.stage == "lasso":
+            self.lasso_path.append(float(info["val_accuracy"]))
+            self.status_note = (f"lasso λ {info['step']}/{info['steps']}: {info['nonzero']} words, "
+                                f"val accuracy {info['val_accuracy']:.3f}")
+            self.plots_dirty = True
+        elif message.stage in ("evaluate", "test"):
+            self.status_note = f"scoring on the {'validation' if message.stage == 'evaluate' else 'test'} part…"
+        elif message.stage == "train" and tasks_bridge.is_baseline(self.config):
+            self.status_note = "fitting…"
+        self.status_dirty = True
+
     def on_epoch_done(self, message: EpochDone) -> None:
         for key, value in message.logs.items():
             self.history.setdefault(key, []).append(value)
@@ -291,8 +433,12 @@ class DashboardScreen(Screen[None]):
 
     def on_training_done(self, message: TrainingDone) -> None:
         self.control = None
+        self.result = message
         self.set_buttons()
         epochs = len(message.history.get("loss", []))
+        finished = bool(epochs or (message.baseline and message.metrics))
+        if message.baseline and not message.error:
+            self.history = dict(message.history)
         if message.error:
             self.status_note = "failed: " + message.error
             self.notify(message.error, title="Training failed", severity="error", timeout=10)
@@ -301,14 +447,29 @@ class DashboardScreen(Screen[None]):
             self.notify("The loss became NaN or infinite: lower the learning rate or set "
                         "clipping (e.g. 1.0), then start again.", title="Diverged",
                         severity="warning", timeout=10)
+        elif message.baseline:
+            self.status_note = "fitted: " + self.figures(message) + self.timing(message.seconds)
+        elif not epochs:
+            self.status_note = "stopped before the first epoch ended"
         else:
             how = "stopped" if message.stopped else "finished"
-            self.status_note = f"{how} after {epochs} epoch(s)" + self.timing(message.seconds)
-        if epochs and not message.error:
+            self.status_note = (f"{how} after {epochs} epoch(s): " + self.figures(message, train=False)
+                                + self.timing(message.seconds))
+        if finished and not message.error:
             self.save_run(message)
-        if self.experiment is not None and epochs and not message.error:
+        if self.experiment is not None and finished and not message.error:
             self.judge_experiment(message)
         self.redraw(force=True)
+
+    def figures(self, message: TrainingDone, train: bool = True) -> str:
+        """The final validation (and training) figure of a run, e.g. "val R² 0.413 (train 0.571)"."""
+        metric = message.metric
+        val = message.metrics.get(f"val_{metric}")
+        fit = message.metrics.get(metric) if train else None  # epoch runs show it in their curves
+        if val is None:
+            return "no validation figure"
+        text = f"val {metric_label(metric)} {val:.3f}"
+        return text + (f" (train {fit:.3f})" if fit is not None else "")
 
     def timing(self, seconds: float) -> str:
         """" in 1.2 s", unless timing is hidden."""
@@ -322,6 +483,7 @@ class DashboardScreen(Screen[None]):
         history: dict[str, Any] = dict(message.history)
         history["step_grad_norms"] = message.step_norms
         history["seconds"] = message.seconds
+        history["metrics"] = message.metrics
         run_id = store.save_run(run_label(message.config), message.config, history)
         self.overlay_ids = ([run_id] + self.overlay_ids)[:4]
         self.refresh_runs()
@@ -349,7 +511,8 @@ class DashboardScreen(Screen[None]):
             text.append(self.experiment.goal_text + "\n")
         config = self.config
         text.append(run_label(config), style="bold")
-        text.append(f" · {config.get('optimizer')} lr={config.get('lr')}")
+        if not tasks_bridge.is_baseline(config) and config.get("lr") is not None:
+            text.append(f" · {config.get('optimizer')} lr={config.get('lr')}")
         if self.progress is not None and self.training:
             p = self.progress
             text.append(f" · ep {p.epoch + 1}/{config.get('epochs')} "
@@ -366,12 +529,32 @@ class DashboardScreen(Screen[None]):
         if not (self.plots_dirty or force):
             return
         self.plots_dirty = False
-        history = self.history
-        plot_series(self.query_one("#loss-plot", CachedPlot), "loss per epoch",
-                    [("train", history.get("loss", [])), ("val", history.get("val_loss", []))])
-        plot_series(self.query_one("#metric-plot", CachedPlot), "accuracy per epoch",
-                    [("train", history.get("accuracy", [])),
-                     ("val", history.get("val_accuracy", []))], ylim=(0, 1))
+        history, metric = self.history, self.metric
+        ylim = (0.0, 1.0) if metric == "accuracy" else None  # R² may start far below 0
+        name = metric_label(metric)
+        loss_plot = self.query_one("#loss-plot", CachedPlot)
+        metric_plot = self.query_one("#metric-plot", CachedPlot)
+        if tasks_bridge.is_baseline(self.config):
+            # fitted in one go: one figure each, drawn as a level; the lasso's path is its history
+            if self.lasso_path:
+                plot_series(loss_plot, "lasso path: val accuracy by λ step", [("val", self.lasso_path)],
+                            ylim=ylim)
+            else:
+                plot_series(loss_plot, "no epochs: fitted in one go", [])
+            result = self.result
+            levels = [] if result is None or result.error else [
+                (f"{part} {value:.3f}", value) for part, key in (("train", metric), ("val", f"val_{metric}"))
+                if (value := result.metrics.get(key)) is not None
+            ]
+            value = result.metrics.get(f"val_{metric}") if result is not None else None
+            title = f"{self.config.get('model')}: val {name} {value:.3f}" if value is not None else f"{name}"
+            plot_levels(metric_plot, title, levels, ylim=ylim)
+        else:
+            plot_series(loss_plot, "loss per epoch",
+                        [("train", history.get("loss", [])), ("val", history.get("val_loss", []))])
+            plot_series(metric_plot, f"{name} per epoch",
+                        [("train", history.get(metric, [])), ("val", history.get(f"val_{metric}", []))],
+                        ylim=ylim)
         heatmap = self.query_one(GradHeatmap)
         heatmap.refresh()
         latest = log10_norms(heatmap.rows[-1]) if heatmap.rows else []

@@ -50,6 +50,7 @@ class GradHeatmap(Widget):
         super().__init__(id=id, classes=classes)
         self.rows: list[np.ndarray] = []
         self.layer_name = ""
+        self.empty_text = "No run yet: start one to see where the gradient reaches."
         self._version = 0  # bumped on every data change; the render is cached per version
         self._cache_key: tuple[object, ...] | None = None
         self._cache = Text()
@@ -67,9 +68,12 @@ class GradHeatmap(Widget):
         self.layer_name = layer
         self._version += 1
 
-    def clear(self) -> None:
+    def clear(self, empty_text: str | None = None) -> None:
+        """Drop the data; `empty_text` replaces what the empty map says."""
         self.rows = []
         self.layer_name = ""
+        if empty_text is not None:
+            self.empty_text = empty_text
         self._version += 1
         self.refresh()
 
@@ -87,7 +91,7 @@ class GradHeatmap(Widget):
         text = Text()
         text.append("‖∂L/∂hₜ‖ epoch × step (log)"[: self.size.width] + "\n", style="bold")
         if not self.rows:
-            text.append("\nNo run yet: start one to see where the gradient reaches.", style="dim")
+            text.append("\n" + self.empty_text, style="dim")
             return text
         rows = self.rows[-height:]
         first_epoch = len(self.rows) - len(rows) + 1

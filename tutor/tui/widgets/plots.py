@@ -22,6 +22,7 @@ class CachedPlot(PlotextPlot):
         self._version = 0
         self._cache_key: tuple[Any, ...] | None = None
         self._cache: RenderableType = ""
+        self.figure_title = ""  # the title last drawn (what tests and views can read back)
 
     def replot(self) -> None:
         """The data changed: build the figure again at the next paint."""
@@ -61,6 +62,7 @@ def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[floa
     if ylim is not None:
         plt.ylim(*ylim)
     if isinstance(plot, CachedPlot):
+        plot.figure_title = title
         plot.replot()
     else:
         plot.refresh()
@@ -69,3 +71,22 @@ def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[floa
 def log10_norms(row: Any) -> list[float]:
     """log10 of gradient norms (tiny floor: a norm of exactly 0 has no logarithm)."""
     return np.log10(np.maximum(np.asarray(row, dtype=float), 1e-12)).tolist()
+
+
+def plot_levels(plot: PlotextPlot, title: str, levels: list[tuple[str, float]],
+                ylim: tuple[float, float] | None = None) -> None:
+    """One horizontal line per (label, value): a single final figure, such as a baseline's R²."""
+    plt = plot.plt
+    plt.clear_data()
+    plt.clear_figure()
+    plt.title(title)
+    for label, value in levels:
+        plt.plot([0.0, 1.0], [value, value], label=label or None, marker="braille")
+    plt.xticks([])  # no epochs: the x axis means nothing here
+    if ylim is not None:
+        plt.ylim(*ylim)
+    if isinstance(plot, CachedPlot):
+        plot.figure_title = title
+        plot.replot()
+    else:
+        plot.refresh()

@@ -1,0 +1,122 @@
+"""Pilot tests of the dashboard on every kind of task the registry offers: NYSE, baselines, IMDb."""
+
+from __future__ import annotations
+
+import pytest
+from test_tui_dashboard import open_dashboard, wait_for
+from test_tui_support import demo_app, run_async
+from textual.widgets import Input, Select
+
+from tutor.tui.app import TutorApp
+from tutor.tui.course_access import load_course
+from tutor.tui.screens.dashboard import DashboardScreen
+from tutor.tui.widgets.plots import CachedPlot
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+
+
+def plot_title(screen: DashboardScreen, plot_id: str) -> str:
+    return screen.query_one(plot_id, CachedPlot).figure_title
+
+
+async def train(pilot, screen: DashboardScreen) -> None:
+    await pilot.press("ctrl+r")
+    await pilot.app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: screen.control is None)
+    await pilot.pause()
+
+
+@run_async
+async def test_nyse_rnn_trains_with_r2_curves(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 2})
+        await train(pilot, screen)
+        assert screen.metric == "r2"
+        assert len(screen.history["val_r2"]) == 2 and len(screen.history["r2"]) == 2
+        assert "finished after 2 epoch(s): val R²" in screen.status_note
+        assert len(screen.query_one("GradHeatmap").rows) == 2  # one row per epoch, lag steps wide
+        assert len(screen.query_one("GradHeatmap").rows[0]) == 5
+        assert "R²" in plot_title(screen, "#metric-plot")
+        assert app.course.store.list_runs()[0].config["task"] == "nyse"
+
+
+@run_async
+async def test_ar_baseline_shows_its_one_figure(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "ar"})
+        assert not screen.query_one("#f-units").display  # an AR model has no units to set
+        assert screen.query_one("#f-lag").display
+        await train(pilot, screen)
+        assert screen.result is not None and screen.result.baseline
+        val = screen.result.metrics["val_r2"]
+        assert 0.3 < val < 0.5
+        assert screen.status_note.startswith(f"fitted: val R² {val:.3f}")
+        assert f"val R² {val:.3f}" in plot_title(screen, "#metric-plot")
+        assert len(app.course.store.list_runs()) == 1
+
+
+@run_async
+async def test_picking_a_task_offers_its_models_and_settings(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {})
+        screen.query_one("#f-task", Select).value = "nyse"  # as a learner's pick: posts Changed
+        await pilot.pause()
+        assert screen.query_one("#f-lag", Input).value == "5"
+        assert screen.query_one("#f-units", Input).value == "12"
+        assert not screen.query_one("#f-seq_len").display
+        screen.query_one("#f-units", Input).value = "7"
+        screen.query_one("#f-model", Select).value = "ar"
+        await pilot.pause()
+        assert not screen.query_one("#f-units").display and screen.query_one("#f-day_of_week").display
+        screen.query_one("#f-model", Select).value = "LSTM"
+        await pilot.pause()
+        assert screen.query_one("#f-units", Input).value == "7"  # the learner's value is kept
+        config = screen.read_form()
+        assert config["task"] == "nyse" and "seq_len" not in config and config["lag"] == 5
+
+
+@run_async
+async def test_imdb_without_data_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_IMDB", str(tmp_path / "no-such-aclImdb"))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "imdb", "model": "LSTM"})
+        await train(pilot, screen)
+        assert screen.status_note.startswith("failed: ")
+        messages = [n.message for n in app._notifications]
+        assert any("tutor data download imdb" in m and "TUTOR_IMDB" in m for m in messages)
+        assert not app.course.store.list_runs()
+
+
+@run_async
+async def test_lesson_10_ar_experiment_is_judged_on_val_r2(tmp_path):
+    app = TutorApp(course=load_course())
+    lesson = next(le for le in app.course.lessons if le.number == 10)
+    exercise = next(e for e in lesson.exercises if e.kind == "experiment" and e.config["model"] == "ar")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_experiment(exercise)
+        await wait_for(pilot, lambda: exercise.key in app.experiment_results)
+        result = app.experiment_results[exercise.key]
+        assert not result.passed  # the preset (no day of week) stays under 0.45
+        assert "val_r2" in " ".join(result.details)
+
+
+@run_async
+async def test_lesson_7_vanishing_experiment_gets_step_norms(tmp_path):
+    app = TutorApp(course=load_course())
+    lesson = next(le for le in app.course.lessons if le.number == 7)
+    exercise = next(e for e in lesson.exercises if e.goal == "gradient_vanishes")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_experiment(exercise)
+        await wait_for(pilot, lambda: exercise.key in app.experiment_results, attempts=4000)
+        result = app.experiment_results[exercise.key]
+        assert "First-step / last-step gradient norm" in result.message
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert screen.query_one("#f-units").disabled and not screen.query_one("#f-seq_len").disabled
