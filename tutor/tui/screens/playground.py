@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -15,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
 from tutor.tui.predict_bridge import NO_MODEL, Predictor, find_predictor, word_deltas
+from tutor.tui.widgets.model_picker import BUNDLED, ModelPicker
 from tutor.tui.widgets.plots import CachedPlot, plot_series
 
 if TYPE_CHECKING:
@@ -23,6 +26,14 @@ if TYPE_CHECKING:
 EXAMPLE = ("The acting was wonderful and the story moved me, "
            "but the ending was a dull and lazy mess.")
 TYPING_PAUSE = 0.6  # seconds after the last key before predicting again
+PICK_HINT = "Press ctrl+o to pick another model."
+
+
+def models_folder() -> Path:
+    """Where the picker looks for models the learner trained (`tutor train imdb --out`)."""
+    from tutor import paths
+
+    return paths.user_home() / "models"
 
 
 @dataclass
@@ -31,6 +42,15 @@ class Predicted(Message):
 
     text: str
     result: dict[str, Any]
+    error: str = ""
+
+
+@dataclass
+class ModelLoaded(Message):
+    """A model file was loaded for the playground (or failed with `error`)."""
+
+    path: str
+    model: Any = None  # tutor.sentiment.SentimentModel
     error: str = ""
 
 
@@ -56,6 +76,7 @@ class PlaygroundScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "predict", "Predict", priority=True),
+        Binding("ctrl+o", "pick_model", "Model", priority=True),
         Binding("f2", "app.goto_mode('map')", "Map"),
     ]
 
@@ -64,6 +85,7 @@ class PlaygroundScreen(Screen[None]):
     def __init__(self, predictor: Predictor | None = None) -> None:
         super().__init__()
         self.predictor = predictor if predictor is not None else find_predictor()
+        self.model_path = BUNDLED  # the model in use: BUNDLED or a file's path
         self.result: dict[str, Any] | None = None
         self._typing_timer = None
 
@@ -80,12 +102,58 @@ class PlaygroundScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#review").focus()
+        self.sub_title = "model: bundled"
         if self.predictor is None:
-            self.query_one("#verdict", Static).update(Text(NO_MODEL, style="bold yellow"))
+            self.query_one("#verdict", Static).update(Text(f"{NO_MODEL} {PICK_HINT}", style="bold yellow"))
             self.notify(NO_MODEL, title="Playground", severity="warning", timeout=8)
             self.draw(None)
         else:
             self.action_predict()
+
+    # ------------------------------------------------------------------------ the model
+
+    def action_pick_model(self) -> None:
+        """Open the model picker: the bundled model, a saved one, or a typed path."""
+        self.app.push_screen(ModelPicker(models_folder(), self.model_path), self.use_model)
+
+    def use_model(self, choice: str | None) -> None:
+        """Switch to the picked model (a file is loaded off the UI thread first)."""
+        if choice is None:
+            return
+        if choice == BUNDLED:
+            self.predictor = find_predictor()
+            self.model_path = BUNDLED
+            self.sub_title = "model: bundled"
+            self.action_predict()
+            return
+        self.query_one("#verdict", Static).update(Text(f"loading {choice}…", style="dim"))
+        self.load_model_file(choice)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="model")
+    def load_model_file(self, path: str) -> None:
+        """Load and check a model file: a bad one becomes a notice, and the old model stays."""
+        try:
+            from tutor.sentiment import load_model
+
+            self.post_message(ModelLoaded(path, load_model(path)))
+        except Exception as exc:  # a bad file is the learner's to fix: say what is wrong
+            self.post_message(ModelLoaded(path, error=str(exc) or type(exc).__name__))
+
+    def on_model_loaded(self, message: ModelLoaded) -> None:
+        if message.error:
+            self.notify(f"{message.error}. The playground keeps its current model.",
+                        title="Cannot use this model", severity="error", timeout=10)
+            self.query_one("#verdict", Static).update(Text(message.error, style="bold yellow"))
+            if self.predictor is not None:
+                self.action_predict()  # the verdict line goes back to the current model's answer
+            return
+        from tutor.sentiment import predict_text
+
+        self.predictor = functools.partial(predict_text, model=message.model)
+        self.model_path = message.path
+        self.sub_title = f"model: {Path(message.path).name}"
+        self.notify(f"Now reading with {Path(message.path).name}.", title="Model", timeout=4)
+        self.action_predict()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """Predict again once the learner pauses typing (not on every key)."""
@@ -97,7 +165,7 @@ class PlaygroundScreen(Screen[None]):
 
     def action_predict(self) -> None:
         if self.predictor is None:
-            self.notify(NO_MODEL, severity="warning")
+            self.notify(f"{NO_MODEL} {PICK_HINT}", severity="warning")
             return
         text = self.query_one("#review", TextArea).text
         if text.strip():
@@ -115,7 +183,7 @@ class PlaygroundScreen(Screen[None]):
     def on_predicted(self, message: Predicted) -> None:
         if message.error:
             # e.g. the bundled model file is missing: say so where the verdict would be
-            self.query_one("#verdict", Static).update(Text(message.error, style="bold yellow"))
+            self.query_one("#verdict", Static).update(Text(f"{message.error}. {PICK_HINT}", style="bold yellow"))
             self.notify(message.error, title="Prediction failed", severity="error", timeout=8)
             return
         self.result = message.result
