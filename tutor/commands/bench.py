@@ -35,3 +35,15 @@ def engine(repeats: int = typer.Option(7, min=1, help="Timed runs per shape (the
         console.print(f"geometric mean of torch / engine: [bold]{mean:.2f}[/] (above 1: the engine is faster)")
     else:
         console.print("PyTorch is not installed: engine times only (pip install torch for the ratios).")
+
+
+@app.command("tui")
+def tui(
+    repeats: int = typer.Option(3, min=1, help="Alternating headless / in-app pairs."),
+    epochs: int = typer.Option(3, min=1, help="Epochs per run."),
+    model: str = typer.Option("LSTM", help="SimpleRNN, LSTM or GRU on the long-dependency task."),
+) -> None:
+    """Time the same training headless and inside the dashboard; print the in-app / headless speed ratio."""
+    from tutor.bench_tui import tui as run
+
+    run(repeats=repeats, epochs=epochs, model=model)
