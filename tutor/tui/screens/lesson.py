@@ -1,4 +1,4 @@
-"""A lesson: its prose as Markdown, then its exercises; reading position and answers are kept."""
+"""A lesson: its prose as Markdown, then its exercises, and its live views on `v`; position and answers are kept."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
+from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
 
 if TYPE_CHECKING:
     from tutor.course.model import Lesson
     from tutor.tui.app import TutorApp
+
+
+WIDE = 150  # columns: room for 75-column prose and a 75-column view side by side
 
 
 class LessonScreen(Screen[None]):
@@ -27,8 +31,11 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+n", "step(1)", "Next", priority=True),
         Binding("ctrl+b", "step(-1)", "Prev", priority=True, show=False),
         Binding("e", "exercises", "Exercises", show=False),
+        Binding("v", "views", "Views"),
         Binding("escape", "back", "Back"),
     ]
+    # From this width the views sit beside the prose; below it a view takes the prose's place.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]
 
     app: TutorApp  # type: ignore[assignment]
 
@@ -43,12 +50,15 @@ class LessonScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         lesson = self.lesson
         yield Header(icon="∿")
-        with VerticalScroll(id="lesson-scroll"):
-            yield Markdown(id="prose")
-            if lesson.exercises:
-                yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
-            for number, exercise in enumerate(lesson.exercises, 1):
-                yield PANELS[exercise.kind](exercise, number)
+        with Horizontal(id="lesson-body"):
+            with VerticalScroll(id="lesson-scroll"):
+                yield Markdown(id="prose")
+                if lesson.exercises:
+                    yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
+                for number, exercise in enumerate(lesson.exercises, 1):
+                    yield PANELS[exercise.kind](exercise, number)
+            if lesson.views:
+                yield ViewPanel(lesson.views, id="view-panel")
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -104,6 +114,7 @@ class LessonScreen(Screen[None]):
         return panels[0] if panels else None
 
     def _with_panel(self) -> ExercisePanel | None:
+        self._show_prose()
         panel = self.current_panel()
         if panel is None:
             self.notify("This lesson has no exercises.")
@@ -125,6 +136,7 @@ class LessonScreen(Screen[None]):
                         severity="warning")
 
     def action_exercises(self) -> None:
+        self._show_prose()
         panels = list(self.query(ExercisePanel))
         if panels:
             panels[0].scroll_visible(top=True, animate=False)
@@ -139,7 +151,42 @@ class LessonScreen(Screen[None]):
         self.save_position()
         self.app.open_lesson(target.id)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`v` only where the lesson has views (hidden from the footer elsewhere)."""
+        if action == "views":
+            return bool(self.lesson.views)
+        return True
+
+    def action_views(self) -> None:
+        """Show the lesson's next live view; after the last one, close the panel."""
+        panel = self.query_one("#view-panel", ViewPanel)
+        shown = panel.cycle()
+        self.set_class(shown, "-views-open")
+        if shown and panel.current is not None:
+            view = panel.current
+            # typing goes straight to a view's field (sentence, word); otherwise its keys work
+            self.call_after_refresh(lambda: (view.query("Input").first() if view.query("Input") else view).focus())
+        else:
+            self.query_one("#lesson-scroll", VerticalScroll).focus()
+
+    def close_views(self) -> bool:
+        """Close the view panel if it is open; True if it was."""
+        panels = self.query(ViewPanel)
+        if not panels or not panels.first().is_open:
+            return False
+        panels.first().select(-1)
+        self.remove_class("-views-open")
+        self.query_one("#lesson-scroll", VerticalScroll).focus()
+        return True
+
+    def _show_prose(self) -> None:
+        """Exercise keys need the prose: on a narrow screen a view covers it, so close the view."""
+        if not self.has_class("-wide"):
+            self.close_views()
+
     def action_back(self) -> None:
+        if self.close_views():
+            return
         self.save_position()
         self.dismiss()
 

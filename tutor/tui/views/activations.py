@@ -1,0 +1,72 @@
+"""Lesson 6: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from tutor.tui.views.base import LiveView
+from tutor.tui.widgets.plots import CachedPlot
+
+Z_RANGE = (-6.0, 6.0)
+POINTS = 241  # z in steps of 0.05: z = 0, where σ′ and tanh′ peak, is one of them
+COLOURS = {"sigmoid": "blue", "tanh": "orange", "relu": "green"}  # plotext's names
+RICH_COLOURS = {"sigmoid": "blue", "tanh": "dark_orange", "relu": "green"}  # the same, for Rich
+
+
+def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """z and, per function, g(z) and g′(z) (keys "sigmoid" and "sigmoid'" ...), as the engine computes them."""
+    from tutor.engine.activations import ACTIVATIONS
+
+    z = np.linspace(*Z_RANGE, points)
+    curves: dict[str, np.ndarray] = {}
+    for name in COLOURS:
+        g, dg = ACTIVATIONS[name]
+        a = g(z.copy())
+        curves[name] = a
+        curves[name + "'"] = dg(a)  # the engine writes g′ through the output a = g(z)
+    return z, curves
+
+
+class ActivationsView(LiveView):
+    """g(z) on the left, g′(z) on the right: where each derivative peaks and where it is flat."""
+
+    TITLE = "Activations g(z) and derivatives g′(z)"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="view-plots"):
+            yield CachedPlot(classes="view-plot", id="act-g")
+            yield CachedPlot(classes="view-plot", id="act-dg")
+        yield Static(classes="view-caption", id="act-caption")
+
+    def on_mount(self) -> None:
+        # a few hundred points: computing them takes well under a millisecond, no worker needed
+        self.z, self.curves = activation_curves()
+        self.show(None)
+
+    def show(self, data: object) -> None:
+        z = self.z.tolist()
+        for plot_id, suffix, title, ylim in (("#act-g", "", "g(z)", (-1.1, 2.0)),
+                                             ("#act-dg", "'", "g′(z)", (-0.05, 1.1))):
+            plot = self.query_one(plot_id, CachedPlot)
+            plt = plot.plt
+            plt.clear_data()
+            plt.clear_figure()
+            plt.title(title)
+            for name, colour in COLOURS.items():
+                plt.plot(z, self.curves[name + suffix].tolist(), label=name + ("′" if suffix else ""),
+                         color=colour, marker="braille")
+            plt.ylim(*ylim)  # ReLU climbs to 6: clip it so σ and tanh keep their detail
+            plt.xticks([-6, -3, 0, 3, 6])
+            plt.yticks([0, 0.25, 0.5, 0.75, 1.0] if suffix else [-1, 0, 1, 2])
+            plot.replot()
+        caption = Text()
+        for name in COLOURS:
+            d = self.curves[name + "'"]
+            peak = int(np.argmax(d))
+            caption.append(f"max {name}′ = {d[peak]:.2f}", style=f"bold {RICH_COLOURS[name]}")
+            caption.append(f" at z = {self.z[peak]:+.0f}   " if name != "relu" else " for all z > 0", style="dim")
+        self.query_one("#act-caption", Static).update(caption)
