@@ -344,6 +344,10 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
     else:  # stopped mid-epoch: score the model as it stands
         _tell(progress, {"stage": "evaluate"})
         metrics.update({f"val_{k}": v for k, v in evaluate(model, data.x_val, data.y_val).items()})
+    curve = hist.get(f"val_{metric}")
+    if curve:  # the best epoch, as the course's figures read the peak of a validation curve
+        best = int(np.nanargmax(curve)) if np.isfinite(curve).any() else 0
+        metrics.update({f"best_val_{metric}": curve[best], "best_epoch": best + 1})
     if data.x_test is not None:
         if cfg["task"] == "nyse":  # the test days are the validation data (as in the course)
             metrics[f"test_{metric}"] = metrics[f"val_{metric}"]
@@ -357,8 +361,10 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
     }
 
 
-def _finite(metrics: Mapping[str, float]) -> dict[str, float | None]:
-    return {k: (float(v) if math.isfinite(v) else None) for k, v in metrics.items() if isinstance(v, int | float)}
+def _finite(metrics: Mapping[str, float]) -> dict[str, float | int | None]:
+    """Plain numbers for JSON: NaN and infinity become None, counts stay integers."""
+    return {k: (v if isinstance(v, int) else float(v) if math.isfinite(v) else None)
+            for k, v in metrics.items() if isinstance(v, int | float)}
 
 
 def _dense_model(weights: np.ndarray, intercept: float, activation: str | None, name: str):
