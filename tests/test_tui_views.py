@@ -225,6 +225,19 @@ async def test_lr_curves_train_three_learning_rates(tmp_path):
 
 
 @run_async
+async def test_lr_curves_overlay_the_learners_saved_runs(tmp_path):
+    from tutor.tui.views.lr_curves import PRESET
+
+    app = views_app(tmp_path)
+    app.course.store.save_run("my run", {**PRESET, "lr": 0.05}, {"loss": [0.7, 0.5, 0.3], "val_accuracy": [0.9]})
+    app.course.store.save_run("other task", {**PRESET, "seq_len": 50, "lr": 0.05}, {"loss": [0.7]})
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, "fitting")
+        assert [(c.lr, c.loss) for c in view.saved] == [(0.05, [0.7, 0.5, 0.3])]
+        assert "ρ=0.05 0.90" in str(view.query_one("#lr-caption").render())
+
+
+@run_async
 async def test_hidden_state_of_an_untrained_rnn_follows_the_sentence(no_model, tmp_path):
     app = views_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -114,7 +114,7 @@ def heat_map(s: States, width: int) -> Text:
         text.append(f"h{k + 1:<{LABEL - 1}}", style="dim")
         for t in range(shown):
             value = float(s.states[t, k])
-            label = f"{value:+.1f}".replace("0.", ".") if cell >= 5 else ""
+            label = f"{value:+.1f}" if cell >= 5 else ""
             text.append(label.center(cell), style=cell_style(value))
         text.append("\n")
     text.append(" " * LABEL)
