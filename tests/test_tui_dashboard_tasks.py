@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from test_tui_dashboard import open_dashboard, wait_for
 from test_tui_support import demo_app, run_async
@@ -120,3 +122,25 @@ async def test_lesson_7_vanishing_experiment_gets_step_norms(tmp_path):
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         assert screen.query_one("#f-units").disabled and not screen.query_one("#f-seq_len").disabled
+
+
+@run_async
+async def test_quitting_while_data_loads_does_not_wait_for_it(tmp_path, monkeypatch):
+    # Reading 25,000 reviews cannot be interrupted: the worker must leave it behind on quit.
+    from tutor.tui import tasks_bridge, training
+
+    release = threading.Event()
+    monkeypatch.setattr(tasks_bridge, "load_data", lambda config: release.wait(60))
+    app = demo_app(tmp_path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: "preparing" in screen.status_note)
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        await app.workers.wait_for_complete()  # would hang until the load ends if it waited
+        assert not release.is_set()
+    finally:
+        release.set()
+    assert training.STOP_GRACE < 60
