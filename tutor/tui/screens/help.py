@@ -37,10 +37,26 @@ The lesson's text on top, its exercises below (scroll with the arrows or `PgUp`/
 | `Ctrl+T` | hint for the focused exercise |
 | `Ctrl+O` | reference solution (only after you have tried) |
 | `Ctrl+N` / `Ctrl+B` | next / previous lesson |
-| `Esc` | back to the course map |
+| `E` | jump to the exercises |
+| `V` | open the lesson's live view; again for the next view, and closed after the last |
+| `Esc` | close the live view, then back to the course map |
 
 Quiz: pick a choice, or type a number. Code: write the function in the editor;
 errors point at your line. Experiment: a preset training run with a goal.
+
+### Live views (`V`)
+Computed in front of you by the engine, never canned:
+
+| view | lesson | shows | keys |
+|---|---|---|---|
+| activations | 6 | sigmoid, tanh, ReLU and their slopes | |
+| hidden state | 4 | each hidden unit (rows) after each word (columns) | edit the sentence, `Enter` |
+| learning rates | 5 | the loss under a too small, a good and a too large rate | |
+| gradient norms | 7 | ‖∂L/∂hₜ‖ per step at the start of training, RNN vs LSTM | `+` / `-` change the length |
+| trajectory | 9 | the probability of *positive* after each word | edit the review, `Enter` |
+| NYSE forecast | 10 | AR(5) predictions against the real volume | `D` day of week, `Z` zoom |
+| autocorrelation | 10 | how each series correlates with itself k days earlier | |
+| embeddings | 3 | the words nearest a word in the trained embedding | type a word, `Enter` |
 
 ## Training dashboard
 **Setup** picks the task, the model and its settings. **Live** shows, as the model trains:
