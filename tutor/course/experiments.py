@@ -14,7 +14,6 @@ TASKS: tuple[str, ...] = (
     "imdb",  # IMDb reviews as token sequences (lesson 9)
     "imdb_bow",  # IMDb reviews as bag-of-words rows (lesson 2)
     "nyse",  # NYSE log volume from the bundled series (lesson 10)
-    "regression",  # a small synthetic regression for the learning-rate lesson (lesson 5)
 )
 MODELS: tuple[str, ...] = (
     "SimpleRNN",
@@ -23,6 +22,7 @@ MODELS: tuple[str, ...] = (
     "lasso",  # L1 logistic / linear regression baseline
     "mlp",  # dense network on flat features (bag of words, flattened lags)
     "ar",  # linear autoregression on the lags
+    "naive",  # yesterday's value as the forecast (lesson 10's baseline)
 )
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam", "rmsprop")
 

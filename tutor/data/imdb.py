@@ -65,7 +65,10 @@ def find_imdb(path: str | os.PathLike[str] | None = None) -> Path | None:
         if given is not None:
             p = Path(given).expanduser()
             if not p.exists():
-                raise TutorError(f"IMDb data not found at {p} (from {origin})")
+                raise TutorError(
+                    f"IMDb data not found at {p} (from {origin}): run 'tutor data download imdb' "
+                    f"or point {IMDB_ENV} at an aclImdb folder or aclImdb_v1.tar.gz"
+                )
             return p
     for candidate in (default_archive(), _user_data_dir() / "aclImdb"):
         if candidate.exists():

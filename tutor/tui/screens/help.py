@@ -59,7 +59,9 @@ Computed in front of you by the engine, never canned:
 | embeddings | 3 | the words nearest a word in the trained embedding | type a word, `Enter` |
 
 ## Training dashboard
-**Setup** picks the task, the model and its settings. **Live** shows, as the model trains:
+**Setup** picks the task (the long-dependency toy task, NYSE volume with R² as the metric,
+IMDb reviews as sequences or as bags of words), the model (SimpleRNN, LSTM, GRU, or a baseline:
+lasso, the 16-16 network, AR, yesterday's value) and its settings. **Live** shows, as the model trains:
 
 - loss: training (solid) and validation loss per epoch;
 - metric: accuracy (or R²) per epoch;
@@ -80,7 +82,8 @@ Computed in front of you by the engine, never canned:
 ## Sentiment playground
 Type a review. The model reads it word by word: each word is coloured by how much it
 moved the probability of *positive* (green up, red down), and the trajectory shows the
-probability after each word.
+probability after each word. `Ctrl+O` picks the model: the bundled one, or one you
+trained (`tutor train imdb --out ...`; files in your tutor folder's `models/` are listed).
 """
 
 
