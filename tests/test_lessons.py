@@ -102,3 +102,7 @@ def test_experiments_are_valid(ex: Exercise):
     validate_goal(ex.goal)
     assert set(ex.editable) <= set(ex.config)
     assert ex.goal_text.strip()
+    # the task registry (which the dashboard runs presets through) must accept the combination
+    from tutor.tasks.registry import resolve_config
+
+    resolve_config(dict(ex.config))

@@ -102,17 +102,16 @@ async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
         assert any("learning rate" in n.message for n in app._notifications)
 
 
-@run_async
-async def test_a_task_the_registry_lacks_fails_with_a_notice(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {**TINY, "task": "regression"})
-        await pilot.press("ctrl+r")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.status_note.startswith("failed: ")
-        assert "cannot be trained" in screen.status_note
-        assert screen.control is None
+def test_the_bridge_refuses_what_the_registry_cannot_train():
+    import pytest
+
+    from tutor.errors import TutorError
+    from tutor.tui import tasks_bridge
+
+    with pytest.raises(TutorError, match="cannot be trained"):
+        tasks_bridge.resolve({"task": "regression", "model": "LSTM"})
+    with pytest.raises(TutorError, match="does not apply to the nyse task"):
+        tasks_bridge.resolve({"task": "nyse", "model": "lasso"})
 
 
 @run_async
