@@ -1,0 +1,40 @@
+"""A walk through the whole real course by keyboard: every lesson opens, every exercise shows."""
+
+from __future__ import annotations
+
+from test_tui_support import run_async
+
+from tutor.course import load_lessons
+from tutor.tui.app import TutorApp
+from tutor.tui.screens.lesson import LessonScreen
+from tutor.tui.widgets.exercises import ExercisePanel
+
+FOCUSABLE = "RadioSet, Input, Select, TextArea, Button"
+
+
+@run_async
+async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
+    lessons = load_lessons()
+    assert len(lessons) == 11
+    app = TutorApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # the course map opens the first lesson
+        await pilot.pause()
+        for lesson in lessons:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen) and screen.lesson_id == lesson.id, lesson.id
+            panels = list(screen.query(ExercisePanel))
+            assert [p.exercise.id for p in panels] == [ex.id for ex in lesson.exercises]
+            assert len(panels) >= 2, f"{lesson.id} has fewer than two exercises"
+            for panel in panels:
+                panel.query(FOCUSABLE).first().focus()  # open the exercise: its answer widget
+                await pilot.pause()
+                assert screen.current_panel() is panel
+                await pilot.press("ctrl+t")  # the hint of the focused exercise
+                await pilot.pause()
+                hint = panel.query_one(".ex-hint")
+                assert hint.display and panel.exercise.hint.split()[0] in str(hint.render())
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert app.screen.lesson_id == lessons[-1].id  # ctrl+n on the last lesson stays there
