@@ -201,3 +201,13 @@ def test_predict_never_imports_textual(seq_model):
         "assert not bad and 'tutor.tui' not in sys.modules, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_threads_share_the_cached_model_safely(seq_model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["great film " * k + "awful" for k in range(1, 9)] + ["boring dull " * k for k in range(1, 9)]
+    expected = [sentiment.predict_text(t, seq_model)["trajectory"] for t in texts]
+    with ThreadPoolExecutor(4) as pool:  # the playground predicts from a worker thread
+        got = list(pool.map(lambda t: sentiment.predict_text(t, seq_model)["trajectory"], texts * 3))
+    assert got == expected * 3

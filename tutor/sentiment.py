@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class SentimentModel:
     input: str  # "sequence" (word ids, read in order) or "bag_of_words"
     path: Path
     start: float  # the output before reading any word (state or bag all zeros)
+    # engine layers keep each forward pass's arrays on themselves: one reader at a time
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def masks_padding(self) -> bool:
@@ -160,10 +162,11 @@ def predict_texts(texts: list[str], model: SentimentModel | str | os.PathLike[st
     """
     sm = model if isinstance(model, SentimentModel) else load_model(model)
     encoded = [_encode(t, sm) for t in texts]
-    if sm.input == "bag_of_words":
-        read = [(_bow_trajectory(sm, e.ids), sm.start) for e in encoded]
-    else:
-        read = _sequence_trajectories(sm, encoded, batch_size, trajectory)
+    with sm.lock:
+        if sm.input == "bag_of_words":
+            read = [(_bow_trajectory(sm, e.ids), sm.start) for e in encoded]
+        else:
+            read = _sequence_trajectories(sm, encoded, batch_size, trajectory)
     return [_result(e, traj, start, top, trajectory) for e, (traj, start) in zip(encoded, read, strict=True)]
 
 
