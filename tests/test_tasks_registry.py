@@ -68,3 +68,16 @@ def test_long_dependency_run_with_callbacks_and_progress():
     assert len(result["history"]["val_accuracy"]) == 2 and not result["interrupted"]
     model = registry.build(result["config"])
     assert type(model.layers[0]).__name__ == "LSTM" and model.layers[0].units == 16
+
+
+def test_tasks_never_import_textual_or_rich():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tutor.tasks import registry, sentiment, forecast, lasso\n"
+        "registry.run({'task': 'nyse', 'model': 'ar'})\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich') or m.startswith('tutor.tui'))\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
