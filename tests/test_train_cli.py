@@ -99,3 +99,24 @@ def test_imdb_subset_json_and_saved_model_carries_the_vocabulary(tmp_path):
     assert 0 <= out["val_accuracy"] <= 1 and "test_accuracy" not in out  # no test split in the dev copy
     meta = Sequential.load(path).metadata
     assert meta["maxlen"] == 500 and meta["vocab"][:2] == ["<pad>", "<unk>"] and meta["input"] == "sequence"
+
+
+def _tiny_aclimdb(root: Path) -> Path:
+    """An aclImdb folder with train and test splits of short made-up reviews."""
+    good = ["a wonderful film", "great acting and a superb plot", "loved it, brilliant", "a delight"]
+    bad = ["a dull film", "awful acting and a boring plot", "hated it, terrible", "a mess"]
+    for split, n in (("train", 30), ("test", 10)):
+        for label, words in (("pos", good), ("neg", bad)):
+            folder = root / "aclImdb" / split / label
+            folder.mkdir(parents=True)
+            for k in range(n):
+                rating = 8 if label == "pos" else 2
+                (folder / f"{k}_{rating}.txt").write_text(f"{words[k % 4]} number {k}", encoding="utf-8")
+    return root / "aclImdb"
+
+
+@pytest.mark.parametrize("model", ["lasso", "lstm"])
+def test_imdb_reports_test_accuracy_when_the_test_split_is_present(tmp_path, model):
+    source = _tiny_aclimdb(tmp_path)
+    out = _json(_invoke("imdb", "--model", model, "--data", str(source), "--epochs", "2", "--json"))
+    assert 0 <= out["val_accuracy"] <= 1 and 0 <= out["test_accuracy"] <= 1
