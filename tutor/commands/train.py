@@ -141,6 +141,7 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
 
     from tutor.tasks import registry
 
+    started = time.perf_counter()
     console = Console(stderr=True)
     cfg = registry.resolve_config(config)
     cfg["name"] = config["model"]  # the name as typed (ar-dow), for the report
@@ -169,6 +170,7 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
     with progress_cb:
         result = registry.run(cfg, callbacks=callbacks, progress=progress_cb.stage, data=data)
     saved = _save(result, out, checkpoint, meta, console)
+    result["seconds"] = time.perf_counter() - started  # the whole command, data preparation included
     _report(result, saved, json_out, console)
 
 
