@@ -147,6 +147,9 @@ def test_bad_inputs_raise_clear_errors(seq_model, tmp_path):
     assert isinstance(result.exception, TutorError) and "not UTF-8" in str(result.exception)
     assert "line 2" in str(result.exception)
     assert isinstance(_invoke("--model", seq_model).exception, TutorError)  # neither text nor file
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = _invoke("--model", seq_model, "--file", tmp_path / "empty.txt")
+    assert isinstance(result.exception, TutorError) and "no reviews" in str(result.exception)
 
 
 def _tamper(src, dst, **changes):

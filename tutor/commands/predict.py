@@ -83,6 +83,8 @@ def _predict_file(sm, file: str, top: int, trajectory: bool) -> None:
     from tutor.data.text import tokenize
 
     lines = _read_lines(file)
+    if not lines:
+        raise TutorError(f"no reviews in {'stdin' if file == '-' else file}: expected one review per line")
     empty = 0
     out = sys.stdout
     for start in range(0, len(lines), CHUNK):
