@@ -28,8 +28,10 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from tutor.commands import bench, data, lessons
+    from tutor.commands import bench, data, lessons, predict, train
 
+    app.command("predict")(predict.predict)
+    app.add_typer(train.app, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
     app.add_typer(bench.app, name="bench")
