@@ -7,7 +7,6 @@ every figure the tutor computes is. Real-data parts skip when ../shared/data is 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +85,10 @@ def _run_preset(config: dict) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize(
     ("seq_len", "ratio", "vanishes"),
-    [(10, 0.38, False), (20, 0.044, False), (25, 0.013, False), (30, 0.007, True), (50, 0.00014, True), (100, 1.6e-8, True)],
+    [
+        (10, 0.38, False), (20, 0.044, False), (25, 0.013, False),
+        (30, 0.007, True), (50, 0.00014, True), (100, 1.6e-8, True),
+    ],
 )
 def test_l7_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
     config = _exercise_config(7, "watch-it-vanish")
@@ -174,8 +176,8 @@ def test_l9_preset_run_lstm_versus_rnn():
         out = registry.run({**config, "model": kind, "source": str(IMDB_TRAIN)})
         assert out["epochs"] == config["epochs"] == 3
         accs[kind] = [round(v, 2) for v in out["history"]["val_accuracy"]]
-    assert accs["LSTM"] == pytest.approx([0.69, 0.70, 0.72], abs=0.015)
-    assert accs["SimpleRNN"] == pytest.approx([0.56, 0.59, 0.58], abs=0.015)
+    assert accs["LSTM"] == pytest.approx([0.69, 0.72, 0.74], abs=0.015)
+    assert accs["SimpleRNN"] == pytest.approx([0.56, 0.59, 0.65], abs=0.015)
     assert accs["LSTM"][-1] >= 0.68 > max(accs["SimpleRNN"])  # the goal separates them
 
 
@@ -246,7 +248,7 @@ def test_l10_linear_figures_and_the_lag_table():
 
 
 def test_l10_rnn_recipe():
-    from tutor.engine import Dense, Dropout, Sequential, SimpleRNN
+    from tutor.engine import Dense, Dropout, SimpleRNN
 
     registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(10, "rnn-vs-ar")

@@ -219,9 +219,9 @@ async def test_lr_curves_train_three_learning_rates(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         view = await open_view(pilot, "fitting")
         loss = {c.lr: c.loss for c in view.curves}
-        assert sorted(loss) == [0.001, 0.3, 3.0]
+        assert sorted(loss) == [0.001, 0.3, 10.0]
         assert all(len(v) == 10 for v in loss.values())
-        assert loss[0.3][-1] < loss[0.001][-1] < loss[3.0][-1]  # right, too small, too large
+        assert loss[0.3][-1] < loss[0.001][-1] < loss[10.0][-1]  # right, too small, too large
 
 
 @run_async

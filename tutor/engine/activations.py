@@ -9,14 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import expit
 
 Array = np.ndarray
 
 
 def sigmoid(z: Array, out: Array | None = None) -> Array:
-    """σ(z) = 1 / (1 + e^(-z)), without overflow for large |z|."""
-    return expit(z, out=out) if out is not None else expit(z)
+    """σ(z) = 1 / (1 + e^(-z)) = exp(-log(1 + e^(-z))), without overflow for large |z|."""
+    result = np.exp(-np.logaddexp(0.0, -z))
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def log_sigmoid(z: Array) -> Array:
+    """log σ(z) = -log(1 + e^(-z)), exact where σ(z) itself would round to 0."""
+    return -np.logaddexp(0.0, -z)
 
 
 def tanh(z: Array, out: Array | None = None) -> Array:

@@ -7,11 +7,10 @@ A 2-D ``scipy.sparse`` input is accepted (a bag-of-words matrix): x·W stays spa
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .activations import ACTIVATIONS, check_activation
 from .initializers import glorot_uniform
-from .layer import Array, Layer, Shape, as_float_array
+from .layer import Array, Layer, Shape, as_float_array, is_sparse
 
 
 class Dense(Layer):
@@ -50,7 +49,7 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
-        self._sparse = sp.issparse(x)
+        self._sparse = is_sparse(x)
         if self._sparse:
             if x.ndim != 2:
                 raise ValueError(f"Dense: sparse input must be 2-D, got shape {x.shape}")

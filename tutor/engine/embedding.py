@@ -8,7 +8,6 @@ With ``mask_zero=True`` id 0 means padding: the mask (B, T) tells recurrent laye
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .initializers import uniform
 from .layer import Array, Layer, Shape
@@ -68,6 +67,8 @@ class Embedding(Layer):
         # y = onehot(ids)·E, so ∂E = onehot(ids)ᵀ·∂y: the rows of a word that occurs many times
         # add up. The one-hot matrix, one entry per row, is built directly as CSR (no sorting);
         # the sparse product is several times faster than np.add.at.
+        import scipy.sparse as sp  # here, not at import: prediction never needs it
+
         n = self.ids.size
         onehot = sp.csr_matrix(
             (np.ones(n, self.dtype), self.ids.ravel(), np.arange(n + 1)), shape=(n, self.input_dim)

@@ -82,6 +82,11 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
+def is_sparse(x) -> bool:
+    """A scipy.sparse matrix, told without importing SciPy (the quick paths never load it)."""
+    return type(x).__module__.startswith("scipy.sparse")
+
+
 def as_float_array(x, dtype, what: str, ndim: tuple[int, ...]) -> Array:
     """Check rank and finiteness of a float input and cast it to the layer's dtype."""
     if not isinstance(x, np.ndarray):

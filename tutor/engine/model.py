@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .bidirectional import Bidirectional
 from .callbacks import Callback, History
@@ -53,7 +52,7 @@ def _input_dim(layer: Layer) -> int | None:
 
 
 def _num_samples(x) -> int:
-    return x.shape[0] if (sp.issparse(x) or isinstance(x, np.ndarray)) else len(x)
+    return x.shape[0] if hasattr(x, "shape") else len(x)
 
 
 class Sequential:

@@ -15,7 +15,7 @@ from tutor.tui.widgets.plots import CachedPlot, int_ticks
 # the lesson 5 experiment's preset; only the learning rate changes between the curves
 PRESET = {"task": "long_dependency", "model": "SimpleRNN", "units": 16, "seq_len": 5,
           "optimizer": "sgd", "epochs": 10, "batch_size": 64, "seed": 0}
-RATES = ((0.001, "too small", "blue"), (0.3, "about right", "green"), (3.0, "too large", "red"))
+RATES = ((0.001, "too small", "blue"), (0.3, "about right", "green"), (10.0, "too large", "red"))
 SAVED_COLOURS = ("orange", "magenta", "cyan")  # the learner's own runs, newest first
 RICH = {"blue": "blue", "green": "green", "red": "red", "orange": "dark_orange", "magenta": "magenta",
         "cyan": "cyan"}
