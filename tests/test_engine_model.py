@@ -287,3 +287,24 @@ def test_bidirectional_model_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(loaded.predict(ids), model.predict(ids))
     with pytest.raises(ValueError, match="forwards only"):
         model.predict_steps(ids)
+
+
+def test_fit_takes_custom_batches_and_a_validation_function():
+    x, y = longdep.make_data(64, length=10, seed=0)
+    model = longdep.build_model("gru", units=4, seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+
+    def batches(rng):  # two batches of different lengths: the first drops 4 leading steps
+        order = rng.permutation(64)
+        return [(x[order[:32], 4:], y[order[:32]]), (x[order[32:]], y[order[32:]])]
+
+    calls = []
+
+    def validate():
+        calls.append(1)
+        return model.evaluate(x, y)
+
+    history = model.fit(x, y, epochs=2, batches=batches, validation_data=validate, seed=0)
+    assert len(calls) == 2 and "val_accuracy" in history.history
+    norms = history.step_grad_norms["gru"][-1]
+    assert norms.shape == (10,) and np.isfinite(norms).all()  # aligned at the last step

@@ -15,7 +15,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -256,11 +256,17 @@ class Sequential:
         shuffle: bool = True,
         seed: int | None = None,
         callbacks: Iterable[Callback] | None = None,
+        batches: Callable[[np.random.Generator], Iterable[tuple[Any, Array]]] | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in shuffled mini-batches.
 
         Stops early when a callback sets ``stop_training``, on Ctrl-C (``history.interrupted``)
         or when the loss becomes NaN or infinite (``history.diverged``).
+
+        ``batches(rng)``, when given, yields one epoch's ``(x_batch, y_batch)`` pairs in the
+        order to train on (say, reviews of similar length with their common padding trimmed);
+        by default an epoch is ``batch_size`` slices of a shuffled order. ``validation_data`` is
+        ``(x_val, y_val)``, or a function returning the validation logs (``{"loss": ...}``).
         """
         self._require_compiled()
         self._check_xy(x, y)
@@ -272,14 +278,15 @@ class Sequential:
             # the last part of the data, before shuffling, as Keras does
             cut = int(_num_samples(x) * (1.0 - validation_split))
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
-        if validation_data is not None:
+        if validation_data is not None and not callable(validation_data):
             self._check_xy(*validation_data[:2], what="validation data: ")
         y = np.asarray(y)
         rng = np.random.default_rng(self.seed if seed is None else seed)
         for layer in self.layers:  # dropout draws follow the fit seed too
-            for attr in ("rng", "_drop_rng"):
-                if hasattr(layer, attr):
-                    setattr(layer, attr, np.random.default_rng(rng.integers(2**32)))
+            for sub in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
+                for attr in ("rng", "_drop_rng"):
+                    if sub is not None and hasattr(sub, attr):
+                        setattr(sub, attr, np.random.default_rng(rng.integers(2**32)))
         history = History()
         history.diverged = False
         cbs = [history, *(callbacks or [])]
@@ -294,9 +301,17 @@ class Sequential:
             for epoch in range(int(epochs)):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {"steps": steps})
-                logs = self._fit_epoch(x, y, batch_size, shuffle, rng, cbs, history)
+                if batches is None:
+                    order = rng.permutation(n) if shuffle else np.arange(n)
+                    pairs = ((x[idx], y[idx]) for idx in np.array_split(order, range(batch_size, n, batch_size)))
+                else:
+                    pairs = batches(rng)
+                logs = self._fit_epoch(pairs, cbs, history)
                 if validation_data is not None:
-                    val = self.evaluate(*validation_data[:2], batch_size=max(batch_size, 256))
+                    if callable(validation_data):
+                        val = validation_data()
+                    else:
+                        val = self.evaluate(*validation_data[:2], batch_size=max(batch_size, 256))
                     logs.update({f"val_{k}": v for k, v in val.items()})
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
@@ -308,23 +323,29 @@ class Sequential:
             cb.on_train_end({"interrupted": history.interrupted, "diverged": history.diverged})
         return history
 
-    def _fit_epoch(self, x, y, batch_size, shuffle, rng, cbs, history) -> dict[str, Any]:
-        n = _num_samples(x)
-        order = rng.permutation(n) if shuffle else np.arange(n)
+    def _fit_epoch(self, pairs: Iterable[tuple[Any, Array]], cbs, history) -> dict[str, Any]:
         for metric in self.metrics:
             metric.reset()
         seen, loss_sum, norm_sum, batches = 0, 0.0, 0.0, 0
-        step_sums: dict[str, Array] = {}
-        for batch, start in enumerate(range(0, n, batch_size)):
-            idx = order[start : start + batch_size]
-            logs = self.train_on_batch(x[idx], y[idx])
-            logs["batch"], logs["size"] = batch, len(idx)
-            seen += len(idx)
-            loss_sum += logs["loss"] * len(idx)
+        # per layer: sums and counts of the step norms, aligned at the last step (batches of
+        # trimmed sequences differ in length; their padding was at the front)
+        step_sums: dict[str, tuple[Array, Array]] = {}
+        for batch, (xb, yb) in enumerate(pairs):
+            size = _num_samples(xb)
+            logs = self.train_on_batch(xb, yb)
+            logs["batch"], logs["size"] = batch, size
+            seen += size
+            loss_sum += logs["loss"] * size
             norm_sum += logs["grad_norm"]
             batches += 1
             for name, norms in logs["step_grad_norms"].items():
-                step_sums[name] = step_sums[name] + norms if name in step_sums else norms.copy()
+                total, count = step_sums.get(name, (np.zeros(0), np.zeros(0)))
+                if len(norms) > len(total):
+                    grow = len(norms) - len(total)
+                    total, count = np.concatenate([np.zeros(grow), total]), np.concatenate([np.zeros(grow), count])
+                total[len(total) - len(norms) :] += norms
+                count[len(count) - len(norms) :] += 1
+                step_sums[name] = (total, count)
             for cb in cbs:
                 cb.on_batch_end(batch, logs)
             if not math.isfinite(logs["loss"]):
@@ -335,7 +356,7 @@ class Sequential:
         epoch_logs: dict[str, Any] = {"loss": loss_sum / max(seen, 1)}
         epoch_logs.update({m.name: m.result() for m in self.metrics})
         epoch_logs["grad_norm"] = norm_sum / max(batches, 1)
-        epoch_logs["step_grad_norms"] = {k: v / batches for k, v in step_sums.items()}
+        epoch_logs["step_grad_norms"] = {k: total / count for k, (total, count) in step_sums.items()}
         return epoch_logs
 
     def evaluate(self, x, y, batch_size: int = 256) -> dict[str, float]:

@@ -247,61 +247,15 @@ def fit_by_length(model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: 
 
     The same updates as ``fit`` would make on those batches (padding is masked, so trimming it
     changes nothing) at a fraction of the cost: most reviews are far shorter than ``maxlen``.
-    Follows ``fit``'s protocol: callbacks, ``stop_training``, Ctrl-C, divergence, History.
     """
-    import math
-
-    from tutor.engine import History
-
     if not _masks_padding(model):
         raise ValueError("fit_by_length needs a model whose Embedding masks padding (mask_zero=True)")
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:  # dropout streams follow the seed, as in Sequential.fit
-        for sub in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
-            for attr in ("rng", "_drop_rng"):
-                if sub is not None and hasattr(sub, attr):
-                    setattr(sub, attr, np.random.default_rng(rng.integers(2**32)))
     lengths = (x != 0).sum(axis=1)
     y = np.asarray(y)
-    history = History()
-    history.diverged = False
-    cbs = [history, *callbacks]
-    for cb in cbs:
-        cb.set_model(model)
-    model.stop_training = False
-    steps = math.ceil(len(x) / batch_size)
-    for cb in cbs:
-        cb.on_train_begin({"epochs": epochs, "steps": steps, "samples": len(x)})
-    try:
-        for epoch in range(int(epochs)):
-            for cb in cbs:
-                cb.on_epoch_begin(epoch, {"steps": steps})
-            for metric in model.metrics:
-                metric.reset()
-            seen, loss_sum, norm_sum = 0, 0.0, 0.0
-            for batch, idx in enumerate(length_batches(lengths, batch_size, rng)):
-                logs = model.train_on_batch(trim(x[idx]), y[idx])
-                logs["batch"], logs["size"] = batch, len(idx)
-                seen += len(idx)
-                loss_sum += logs["loss"] * len(idx)
-                norm_sum += logs["grad_norm"]
-                for cb in cbs:
-                    cb.on_batch_end(batch, logs)
-                if not math.isfinite(logs["loss"]):
-                    history.diverged = model.stop_training = True
-                if model.stop_training:
-                    break
-            epoch_logs = {"loss": loss_sum / max(seen, 1), **{m.name: m.result() for m in model.metrics},
-                          "grad_norm": norm_sum / max(batch + 1, 1)}
-            if validation_data is not None:
-                val = evaluate_trimmed(model, *validation_data)
-                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
-            for cb in cbs:
-                cb.on_epoch_end(epoch, epoch_logs)
-            if model.stop_training:
-                break
-    except KeyboardInterrupt:
-        history.interrupted = True
-    for cb in cbs:
-        cb.on_train_end({"interrupted": history.interrupted, "diverged": history.diverged})
-    return history
+
+    def batches(rng: np.random.Generator):
+        return ((trim(x[idx]), y[idx]) for idx in length_batches(lengths, batch_size, rng))
+
+    validate = None if validation_data is None else (lambda: evaluate_trimmed(model, *validation_data))
+    return model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validate, seed=seed,
+                     callbacks=list(callbacks), batches=batches)
