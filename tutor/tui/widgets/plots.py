@@ -59,8 +59,13 @@ def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[floa
             longest = max(longest, len(values))
     if longest:
         plt.xticks(int_ticks(longest))
+    _finish(plot, title, ylim)
+
+
+def _finish(plot: PlotextPlot, title: str, ylim: tuple[float, float] | None) -> None:
+    """Apply the y range and redraw (a CachedPlot rebuilds its cached figure)."""
     if ylim is not None:
-        plt.ylim(*ylim)
+        plot.plt.ylim(*ylim)
     if isinstance(plot, CachedPlot):
         plot.figure_title = title
         plot.replot()
@@ -83,10 +88,4 @@ def plot_levels(plot: PlotextPlot, title: str, levels: list[tuple[str, float]],
     for label, value in levels:
         plt.plot([0.0, 1.0], [value, value], label=label or None, marker="braille")
     plt.xticks([])  # no epochs: the x axis means nothing here
-    if ylim is not None:
-        plt.ylim(*ylim)
-    if isinstance(plot, CachedPlot):
-        plot.figure_title = title
-        plot.replot()
-    else:
-        plot.refresh()
+    _finish(plot, title, ylim)
