@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -218,11 +219,20 @@ def run_in_sandbox(spec: dict[str, Any], timeout: float, memory_mb: int) -> Chec
     return _verdict(proc.returncode, out, stderr, memory_mb)
 
 
-def _kill_group(pid: int) -> None:
+def _kill_group(pid: int, wait: float = 1.0) -> None:
+    """SIGKILL the learner's whole process group, and wait (briefly) until it is gone: the
+    signal is delivered asynchronously, and a grandchild may outlive the call by a moment."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)  # still any process in the group (zombies awaiting their reaper too)?
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.01)
 
 
 def _verdict(returncode: int, out: bytes, stderr: str, memory_mb: int) -> CheckResult:
