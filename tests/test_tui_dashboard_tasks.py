@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
 
 import pytest
 from test_tui_dashboard import open_dashboard, wait_for
@@ -124,23 +125,58 @@ async def test_lesson_7_vanishing_experiment_gets_step_norms(tmp_path):
         assert screen.query_one("#f-units").disabled and not screen.query_one("#f-seq_len").disabled
 
 
-@run_async
-async def test_quitting_while_data_loads_does_not_wait_for_it(tmp_path, monkeypatch):
-    # Reading 25,000 reviews cannot be interrupted: the worker must leave it behind on quit.
-    from tutor.tui import tasks_bridge, training
+def record_processes(monkeypatch, command: list[str]) -> list[subprocess.Popen]:
+    """Make the dashboard's training process run `command`; the list collects the processes."""
+    from tutor.tui import training
 
-    release = threading.Event()
-    monkeypatch.setattr(tasks_bridge, "load_data", lambda config: release.wait(60))
+    started: list[subprocess.Popen] = []
+    popen = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(training, "CHILD_COMMAND", command)
+    monkeypatch.setattr(training.subprocess, "Popen", recording)
+    return started
+
+
+@run_async
+async def test_quitting_while_the_run_cannot_stop_ends_its_process(tmp_path, monkeypatch):
+    # Reading 25,000 reviews cannot be interrupted: quitting must end the process, not wait for it.
+    started = record_processes(monkeypatch, [sys.executable, "-c", "import time; time.sleep(60)"])
     app = demo_app(tmp_path)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
-            await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: "preparing" in screen.status_note)
-            await pilot.press("ctrl+q")
-            await pilot.pause()
-        await app.workers.wait_for_complete()  # would hang until the load ends if it waited
-        assert not release.is_set()
-    finally:
-        release.set()
-    assert training.STOP_GRACE < 60
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(started) and screen.control is not None)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    await app.workers.wait_for_complete()
+    assert started[0].wait(timeout=10) != 0  # killed on quit, not left to sleep its 60 s
+
+
+@run_async
+async def test_stop_before_the_first_batch_ends_the_process_and_keeps_the_app(tmp_path, monkeypatch):
+    started = record_processes(monkeypatch, [sys.executable, "-c", "import time; time.sleep(60)"])
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(started) and screen.control is not None)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.control is None)
+        assert started[0].wait(timeout=10) != 0  # ended after the grace, not left to sleep
+        assert screen.status_note == "stopped before the first epoch ended"
+        assert not app.course.store.list_runs()
+
+
+@run_async
+async def test_a_crashed_training_process_is_a_notice(tmp_path, monkeypatch):
+    record_processes(monkeypatch, [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit('out of memory')"])
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+        await train(pilot, screen)
+        assert screen.status_note.startswith("failed: the training process ended unexpectedly (out of memory)")
+        assert any("start it again" in n.message for n in app._notifications)

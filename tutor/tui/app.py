@@ -90,10 +90,10 @@ class TutorApp(App[None]):
         self.call_after_refresh(lambda: self.screen.load_experiment(exercise))
 
     async def action_quit(self) -> None:
-        """Quit at once: a training thread is told to stop after its current batch."""
-        from tutor.tui.training import stop_all_training
+        """Quit at once: a run still training is ended, not waited for."""
+        from tutor.tui.training import end_all_training
 
-        stop_all_training()
+        end_all_training()
         self.exit()
 
 

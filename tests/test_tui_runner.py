@@ -1,0 +1,89 @@
+"""The dashboard's training process: its line protocol, stop, and the app's end meaning stop."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tutor.tui.runner import Switches
+from tutor.tui.training import CHILD_COMMAND
+
+TINY = {"task": "long_dependency", "model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3,
+        "batch_size": 64, "n_train": 256, "n_val": 64, "lr": 0.01}
+LONG = {**TINY, "epochs": 500}
+
+
+def start(config: dict) -> subprocess.Popen:
+    process = subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process.stdin.write(json.dumps(config) + "\n")
+    process.stdin.flush()
+    return process
+
+
+def reports_until(process: subprocess.Popen, kind: str) -> list[tuple[str, dict]]:
+    """Read reports up to and including the first of `kind` (or to the end of the output)."""
+    seen = []
+    for line in process.stdout:
+        seen.append(tuple(json.loads(line)))
+        if seen[-1][0] == kind:
+            break
+    return seen
+
+
+def finish(process: subprocess.Popen) -> list[tuple[str, dict]]:
+    rest = reports_until(process, "done")
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0
+    return rest
+
+
+def test_a_run_reports_its_stage_epochs_and_last_the_result():
+    process = start(TINY)
+    reports = finish(process)
+    kinds = [kind for kind, _ in reports]
+    assert kinds[0] == "stage" and reports[0][1]["info"]["stage"] == "data"
+    assert kinds.count("epoch") == 3 and kinds[-1] == "done"
+    done = reports[-1][1]
+    assert not done.get("error") and not done.get("stopped")
+    assert len(done["history"]["loss"]) == 3 and done["fit_seconds"] > 0
+    assert len(done["step_norms"]["simple_rnn"][0]) == 8  # one norm per time step, per epoch
+    epoch = next(fields for kind, fields in reports if kind == "epoch")
+    assert set(epoch) == {"epoch", "logs", "step_norms", "seconds"} and "val_loss" in epoch["logs"]
+
+
+def test_stop_ends_the_run_after_a_batch_and_still_reports_it():
+    process = start(LONG)
+    reports_until(process, "epoch")
+    process.stdin.write("stop\n")
+    process.stdin.flush()
+    done = finish(process)[-1][1]
+    assert done["stopped"] and 1 <= len(done["history"]["loss"]) < 500
+
+
+def test_the_app_gone_means_stop():
+    # An app killed outright leaves no one to read the run: the closed pipe stops it.
+    process = start(LONG)
+    reports_until(process, "epoch")
+    process.stdin.close()
+    done = reports_until(process, "done")[-1]
+    assert done[0] == "done" and done[1]["stopped"]
+    assert process.wait(timeout=60) == 0
+
+
+def test_a_bad_config_is_an_error_in_the_last_report():
+    process = start({"task": "no_such_task", "model": "LSTM"})
+    (kind, done), = finish(process)
+    assert kind == "done" and "no_such_task" in done["error"]
+
+
+def test_commands_flip_the_switches():
+    switches = Switches()
+    switches.command("pause")
+    assert not switches.running.is_set()
+    switches.command("resume")
+    assert switches.running.is_set()
+    switches.command("pause")
+    switches.command("stop")  # a stop also ends a pause, so the run can see it
+    assert switches.stop.is_set() and switches.running.is_set()
+    switches.command("nonsense")  # ignored
+    assert switches.stop.is_set()

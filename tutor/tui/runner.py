@@ -1,0 +1,181 @@
+"""One dashboard run, as its training process sees it: reports go out, stop and pause come in.
+
+The dashboard trains in a child process (see `tutor.tui.training`) so that the UI thread and the
+training never take turns on one GIL. This module is what that process runs, as
+`python -m tutor.tui.runner`. It imports no Textual. The protocol, one JSON value per line:
+
+- stdin: the run's config first, then commands: `stop`, `pause`, `resume`. End of file (the
+  app has gone) means stop.
+- stdout: reports `[kind, fields]`, kind one of `batch`, `epoch`, `stage` and, last, `done`; the
+  app turns each into the Textual message of that kind. Nothing else is written there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from tutor.engine import Callback
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+BATCH_REPORT_INTERVAL = 0.25  # seconds between batch progress reports
+
+
+class Switches:
+    """The stop and pause switches: the app flips them, the run reads them after every batch."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.running = threading.Event()  # cleared while paused
+        self.running.set()
+
+    def command(self, word: str) -> None:
+        """Obey one command from the app: stop, pause or resume."""
+        if word == "pause":
+            self.running.clear()
+        elif word == "resume":
+            self.running.set()
+        elif word == "stop":
+            self.stop.set()
+            self.running.set()
+
+
+class LiveCallback(Callback):
+    """Reports a run through `emit` and obeys `switches` after every batch."""
+
+    def __init__(self, emit: Emit, switches: Switches, batches: int, metric: str) -> None:
+        self.emit = emit
+        self.switches = switches
+        self.batches = batches
+        self.metric = metric
+        self.epoch = 0
+        self.paused_seconds = 0.0
+        self.started = time.perf_counter()
+        self.ended: float | None = None
+        self.last_report = 0.0
+
+    def seconds(self) -> float:
+        """Training time so far, pauses excluded."""
+        return time.perf_counter() - self.started - self.paused_seconds
+
+    def fit_seconds(self) -> float:
+        """The fit alone: from the first batch to the end of the last epoch, pauses excluded."""
+        end = self.ended if self.ended is not None else time.perf_counter()
+        return end - self.started - self.paused_seconds
+
+    def on_train_begin(self, logs: Mapping[str, Any]) -> None:
+        self.started = time.perf_counter()
+        self.batches = int(logs.get("steps", self.batches))
+
+    def on_train_end(self, logs: Mapping[str, Any]) -> None:
+        self.ended = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, batch: int, logs: Mapping[str, Any]) -> None:
+        switches = self.switches
+        if not switches.running.is_set():
+            paused_at = time.perf_counter()
+            switches.running.wait()
+            self.paused_seconds += time.perf_counter() - paused_at
+        if switches.stop.is_set():
+            self.model.stop_training = True
+        now = time.perf_counter()
+        if now - self.last_report >= BATCH_REPORT_INTERVAL:
+            self.last_report = now
+            metric = logs.get(self.metric)
+            self.emit("batch", {"epoch": self.epoch, "batch": batch + 1, "batches": self.batches,
+                                "loss": float(logs["loss"]),
+                                "metric": None if metric is None else float(metric),
+                                "seconds": self.seconds()})
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        scalars = {k: float(v) for k, v in logs.items() if isinstance(v, int | float)}
+        norms = {name: np.asarray(v, dtype=float).tolist()
+                 for name, v in logs.get("step_grad_norms", {}).items()}
+        self.emit("epoch", {"epoch": epoch, "logs": scalars, "step_norms": norms, "seconds": self.seconds()})
+
+
+def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, Any]:
+    """Load the task's data, train or fit the model, reporting through `emit`.
+
+    Returns the fields of the final `done` report; never raises (an error is one of them).
+    """
+    from tutor.tui import tasks_bridge
+
+    done: dict[str, Any] = {"config": dict(config)}
+    started = time.perf_counter()
+    callback: LiveCallback | None = None
+
+    def progress(info: dict[str, Any]) -> bool:
+        """The registry's stage reports go out; True asks the lasso path to stop."""
+        emit("stage", {"stage": str(info.get("stage", "")), "info": dict(info)})
+        return switches.stop.is_set()
+
+    try:
+        cfg = tasks_bridge.resolve(config)
+        done.update(config=cfg, baseline=tasks_bridge.is_baseline(cfg), metric=tasks_bridge.TASKS[cfg["task"]].metric)
+        progress({"stage": "data", "task": cfg["task"]})
+        data = tasks_bridge.load_data(cfg)
+        if switches.stop.is_set():
+            done["stopped"] = True
+        else:
+            batch_size = int(cfg.get("batch_size") or 1)
+            callback = LiveCallback(emit, switches, math.ceil(len(data.y_train) / batch_size), data.metric)
+            result = tasks_bridge.run(cfg, data, [callback], progress)
+            done.update(
+                history={k: list(v) for k, v in result["history"].items()},
+                step_norms={name: [np.asarray(row).tolist() for row in rows]
+                            for name, rows in (result.get("step_grad_norms") or {}).items()},
+                metrics=dict(result["metrics"]),
+                diverged=bool(result["diverged"]),
+                stopped=switches.stop.is_set() or bool(result["interrupted"]),
+            )
+    except Exception as exc:  # the app shows it as a notice with what to do, never a traceback
+        done["error"] = str(exc) or type(exc).__name__
+    if callback is not None and not done.get("baseline"):
+        done["seconds"] = done["fit_seconds"] = callback.fit_seconds()
+    else:
+        done["seconds"] = time.perf_counter() - started
+    return done
+
+
+def listen(commands: IO[str], switches: Switches) -> None:
+    """Apply the app's commands as they arrive; the app gone (end of file) means stop."""
+    for line in commands:
+        switches.command(line.strip())
+    switches.command("stop")
+
+
+def main() -> None:
+    """The training process: read the config, run it, and write every report, `done` last."""
+    # Reports own stdout. Anything else the process might print (numpy's overflow warning on a
+    # diverging run) goes to stderr, which the app keeps to explain a crash.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    config = json.loads(sys.stdin.readline() or "{}")
+    switches = Switches()
+    threading.Thread(target=listen, args=(sys.stdin, switches), daemon=True, name="commands").start()
+
+    def emit(kind: str, fields: dict[str, Any]) -> None:
+        try:
+            out.write(json.dumps([kind, fields]) + "\n")
+            out.flush()
+        except OSError:  # the app is gone: stop at the next batch
+            switches.command("stop")
+
+    emit("done", run(config, emit, switches))
+
+
+if __name__ == "__main__":
+    main()
