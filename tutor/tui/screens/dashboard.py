@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
 
 REDRAW_INTERVAL = 0.3  # seconds: plots redraw at most ~3 times a second, whatever training does
+# While a run trains, drawing the plots may take at most this share of the time: plotext builds
+# each figure in Python, and the UI's processor time is the training's on a two-core machine.
+PLOT_SHARE = 0.05
 # form field -> (label, kind, lowest value, whether the lowest is allowed, may be left blank)
 NUMBER_FIELDS: dict[str, tuple[str, type, float, bool, bool]] = {
     "units": ("Units", int, 1, True, False),
@@ -135,9 +139,10 @@ class DashboardScreen(Screen[None]):
         self.progress: BatchProgress | None = None
         self.grad_layer = ""
         # Two flags: batch progress only changes the status line (cheap); the plots, which cost
-        # the UI thread real time and so take the GIL from training, redraw once per epoch.
+        # real processor time, redraw at most once per epoch and within PLOT_SHARE.
         self.status_dirty = False
         self.plots_dirty = False
+        self.plots_drawn_at = 0.0  # time.monotonic() of the last plot redraw
         self.status_note = "Set up a run, then press ctrl+r."
         self.overlay_ids: list[int] = []  # saved run ids shown in the Runs tab
         self.preset: dict[str, Any] = {}  # the experiment's config, for settings the form lacks
@@ -528,7 +533,11 @@ class DashboardScreen(Screen[None]):
             self.query_one("#run-status", Static).update(self.status_text(), layout=False)
         if not (self.plots_dirty or force):
             return
+        now = time.monotonic()
+        if not force and self.training and now - self.plots_drawn_at < self.plot_seconds() / PLOT_SHARE:
+            return  # still dirty: drawn at a later tick
         self.plots_dirty = False
+        self.plots_drawn_at = now
         history, metric = self.history, self.metric
         ylim = (0.0, 1.0) if metric == "accuracy" else None  # R² may start far below 0
         name = metric_label(metric)
@@ -560,6 +569,11 @@ class DashboardScreen(Screen[None]):
         latest = log10_norms(heatmap.rows[-1]) if heatmap.rows else []
         plot_series(self.query_one("#grad-plot", CachedPlot), "last epoch: log₁₀‖∂L/∂hₜ‖ by t",
                     [("", latest)])
+
+    def plot_seconds(self) -> float:
+        """What drawing the live plots cost last time (measured as they painted)."""
+        plots = self.query_one("#live-grid").query(CachedPlot)
+        return sum(plot.build_seconds for plot in plots) + self.query_one(GradHeatmap).draw_seconds
 
     # ------------------------------------------------------------------------------ runs
 

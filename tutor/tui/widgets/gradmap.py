@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,6 +55,7 @@ class GradHeatmap(Widget):
         self._version = 0  # bumped on every data change; the render is cached per version
         self._cache_key: tuple[object, ...] | None = None
         self._cache = Text()
+        self.draw_seconds = 0.0  # what the last drawing cost (the dashboard spaces redraws by it)
 
     def set_rows(self, rows: Sequence[Sequence[float]], layer: str = "") -> None:
         """Replace the data (one sequence of per-step norms per epoch) and redraw."""
@@ -80,8 +82,10 @@ class GradHeatmap(Widget):
     def render(self) -> Text:
         key = (self._version, self.size)
         if key != self._cache_key:
+            started = time.perf_counter()
             self._cache = self._draw()
             self._cache_key = key
+            self.draw_seconds = time.perf_counter() - started
         return self._cache
 
     def _draw(self) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -13,8 +14,8 @@ class CachedPlot(PlotextPlot):
     """A PlotextPlot that rebuilds its figure only when its data, size or theme change.
 
     Plotext builds the whole figure in Python on every render; a repaint caused by something
-    else (a toast above it, a status line) would otherwise rebuild it and, while a model trains
-    in a thread, take the GIL away from training.
+    else (a toast above it, a status line) would otherwise rebuild it, taking processor time
+    from a model training beside the app.
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -23,6 +24,7 @@ class CachedPlot(PlotextPlot):
         self._cache_key: tuple[Any, ...] | None = None
         self._cache: RenderableType = ""
         self.figure_title = ""  # the title last drawn (what tests and views can read back)
+        self.build_seconds = 0.0  # what the last build cost (the dashboard spaces redraws by it)
 
     def replot(self) -> None:
         """The data changed: build the figure again at the next paint."""
@@ -32,8 +34,10 @@ class CachedPlot(PlotextPlot):
     def render(self) -> RenderableType:
         key = (self._version, self.size, self.app.theme, self.theme)
         if key != self._cache_key:
+            started = time.perf_counter()
             self._cache = super().render()
             self._cache_key = key
+            self.build_seconds = time.perf_counter() - started
         return self._cache
 
 
