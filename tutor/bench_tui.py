@@ -122,7 +122,7 @@ def bench_tui(config: Mapping[str, Any] = CONFIG, repeats: int = 3, size: tuple[
     return result
 
 
-def tui(repeats: int = 3, epochs: int = 3, model: str = "LSTM") -> None:
+def tui(repeats: int = 5, epochs: int = 10, model: str = "LSTM") -> None:
     """Time the same training headless and inside the dashboard; print the in-app/headless ratio."""
     import typer
     from rich.console import Console

@@ -39,8 +39,8 @@ def engine(repeats: int = typer.Option(7, min=1, help="Timed runs per shape (the
 
 @app.command("tui")
 def tui(
-    repeats: int = typer.Option(3, min=1, help="Alternating headless / in-app pairs."),
-    epochs: int = typer.Option(3, min=1, help="Epochs per run."),
+    repeats: int = typer.Option(5, min=1, help="Alternating headless / in-app pairs."),
+    epochs: int = typer.Option(10, min=1, help="Epochs per run (short runs are noisy)."),
     model: str = typer.Option("LSTM", help="SimpleRNN, LSTM or GRU on the long-dependency task."),
 ) -> None:
     """Time the same training headless and inside the dashboard; print the in-app / headless speed ratio."""
