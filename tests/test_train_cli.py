@@ -61,7 +61,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path, monkeypatch):
     path = tmp_path / "best.npz"
     result = _invoke("nyse", "--model", "rnn", "--epochs", "5", "--json", "--out", str(path))
     out = _json(result)
-    assert result.exit_code == 0 and out["interrupted"] is True and out["epochs"] == 2
+    assert result.exit_code == 130 and out["interrupted"] is True and out["epochs"] == 2
     best = max(out["history"]["val_r2"])
     saved = Sequential.load(path)
     assert "epoch" in result.stderr and "stopped by Ctrl-C" in result.stderr

@@ -172,6 +172,8 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
     saved = _save(result, out, checkpoint, meta, console)
     result["seconds"] = time.perf_counter() - started  # the whole command, data preparation included
     _report(result, saved, json_out, console)
+    if result["interrupted"]:
+        raise typer.Exit(130)  # the shell's code for Ctrl-C, after the figures and the best model are kept
 
 
 def _save(result: dict[str, Any], out: Path | None, checkpoint, meta: dict[str, Any], console) -> str | None:
