@@ -141,15 +141,23 @@ def record_processes(monkeypatch, command: list[str]) -> list[subprocess.Popen]:
     return started
 
 
+SILENT = [sys.executable, "-c", "import time; time.sleep(60)"]  # a run that never reports
+
+
+async def start_silent_run(pilot, started: list[subprocess.Popen]) -> DashboardScreen:
+    screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+    await pilot.press("ctrl+r")
+    await wait_for(pilot, lambda: bool(started) and screen.control is not None)
+    return screen
+
+
 @run_async
 async def test_quitting_while_the_run_cannot_stop_ends_its_process(tmp_path, monkeypatch):
     # Reading 25,000 reviews cannot be interrupted: quitting must end the process, not wait for it.
-    started = record_processes(monkeypatch, [sys.executable, "-c", "import time; time.sleep(60)"])
+    started = record_processes(monkeypatch, SILENT)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: bool(started) and screen.control is not None)
+        await start_silent_run(pilot, started)
         await pilot.press("ctrl+q")
         await pilot.pause()
     await app.workers.wait_for_complete()
@@ -158,12 +166,10 @@ async def test_quitting_while_the_run_cannot_stop_ends_its_process(tmp_path, mon
 
 @run_async
 async def test_stop_before_the_first_batch_ends_the_process_and_keeps_the_app(tmp_path, monkeypatch):
-    started = record_processes(monkeypatch, [sys.executable, "-c", "import time; time.sleep(60)"])
+    started = record_processes(monkeypatch, SILENT)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: bool(started) and screen.control is not None)
+        screen = await start_silent_run(pilot, started)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.control is None)
         assert started[0].wait(timeout=10) != 0  # ended after the grace, not left to sleep
