@@ -110,9 +110,11 @@ class GradHeatmap(Widget):
         span = hi - lo if hi > lo else 1.0
         for n, values in enumerate(grid):
             text.append(f"{first_epoch + n:>{LABEL_WIDTH - 1}} ", style="dim")
-            levels = np.clip(((values - lo) / span * (LEVELS - 1)).round(), 0, LEVELS - 1)
-            for level in levels.astype(int):
-                text.append(" " * repeat, style=PALETTE[level])
+            levels = np.clip(((values - lo) / span * (LEVELS - 1)).round(), 0, LEVELS - 1).astype(int)
+            # one span per run of equal colour: far fewer segments for the app to paint
+            starts = np.flatnonzero(np.diff(levels, prepend=-1))
+            for start, end in zip(starts, [*starts[1:], len(levels)], strict=True):
+                text.append(" " * (repeat * (end - start)), style=PALETTE[levels[start]])
             text.append("\n")
         axis_width = cells * repeat
         right = f"t={steps}"
