@@ -8,9 +8,8 @@ redraws on a timer.
 
 Why a process: a training thread in the app's process shares its GIL with the UI, and every
 repaint then pauses training. Measured with `tutor bench tui`, a thread trained at 0.80 of
-headless speed; in its own process the run measured 0.87 to 1.00. A process can also always be
-ended, even while it reads data that cannot be interrupted.
-"""
+headless speed; in its own process the run measured 0.91 to 0.95 (quiet machine). A process can
+also always be ended, even while it reads data that cannot be interrupted."""
 
 from __future__ import annotations
 
