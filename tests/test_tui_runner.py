@@ -87,3 +87,9 @@ def test_commands_flip_the_switches():
     assert switches.stop.is_set() and switches.running.is_set()
     switches.command("nonsense")  # ignored
     assert switches.stop.is_set()
+
+
+def test_a_baseline_announces_its_fit_after_the_data():
+    # The app only stops waiting on a stop once the data is read: the fit's start must be told.
+    stages = [fields["stage"] for kind, fields in finish(start({"task": "nyse", "model": "ar"})) if kind == "stage"]
+    assert stages[:2] == ["data", "train"]

@@ -130,6 +130,8 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
         if switches.stop.is_set():
             done["stopped"] = True
         else:
+            if done["baseline"]:  # the registry announces the fit of engine models only
+                progress({"stage": "train"})
             batch_size = int(cfg.get("batch_size") or 1)
             callback = LiveCallback(emit, switches, math.ceil(len(data.y_train) / batch_size), data.metric)
             result = tasks_bridge.run(cfg, data, [callback], progress)

@@ -135,10 +135,10 @@ MESSAGES: dict[str, type[Message]] = {
 def run_training(config: Mapping[str, Any], target: MessagePump, control: RunControl) -> None:
     """Train `config` in a child process, posting its reports to `target`; return when it ends.
 
-    A stop is passed on to the run, which stops after its current batch, scores what it has and
-    reports. Quitting the app (the worker cancelled) or stopping before the first batch does not
-    wait for work that cannot be interrupted (reading 25,000 reviews, scoring a test split): the
-    process then has STOP_GRACE to report before it is ended.
+    A stop is passed on to the run, which stops after its current batch (or lasso step), scores
+    what it has and reports. Quitting the app (the worker cancelled) or stopping while the data is
+    read does not wait for work that cannot be interrupted (reading 25,000 reviews, scoring a
+    test split): the process then has STOP_GRACE to report before it is ended.
     """
     config = dict(config)
     with control:
@@ -160,7 +160,7 @@ def _relay(config: dict[str, Any], target: MessagePump, control: RunControl) -> 
         deadline: float | None = None
         try:
             _send(process, json.dumps(config))
-            fitting = False  # a batch was reported: a stop now ends the run within a batch
+            fitting = False  # the data is read: a stop now ends the run soon (within a batch)
             sent = (False, True)  # the (stop, running) the process was last told
             while True:
                 if control.cancelled():
@@ -183,7 +183,7 @@ def _relay(config: dict[str, Any], target: MessagePump, control: RunControl) -> 
                 message = MESSAGES[kind](**fields)
                 if kind == "done":
                     return message
-                fitting = fitting or kind in ("batch", "epoch")
+                fitting = fitting or kind != "stage" or fields["stage"] != "data"
                 target.post_message(message)
         finally:
             _end(process, wait=deadline is None)
