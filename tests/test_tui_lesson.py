@@ -135,6 +135,22 @@ async def test_code_exercise_verdicts(tmp_path, source, expect, passed):
 
 
 @run_async
+async def test_in_the_code_editor_tab_indents_and_escape_moves_on(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        editor = screen.query_one("#ex-double TextArea", TextArea)
+        editor.text = ""
+        editor.focus()
+        await pilot.press("tab", "x")
+        assert editor.text.endswith("x") and editor.text[:-1].strip() == "" and len(editor.text) > 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.focused is screen.query_one("#ex-double .ex-check")
+        assert "esc leaves the editor" in str(screen.query_one("#ex-double .ex-keys", Static).render())
+
+
+@run_async
 async def test_progress_answers_and_position_survive_a_restart(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

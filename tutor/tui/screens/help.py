@@ -22,7 +22,7 @@ HELP_MARKDOWN = """\
 | `F4` | sentiment playground |
 | `Ctrl+P` | command palette: type a lesson's name to jump to it |
 | `Tab` / `Shift+Tab` | move between fields; `Enter` presses a button |
-| `Ctrl+Q` | quit (a running training stops after its current batch) |
+| `Ctrl+Q` | quit (a running training is ended; finished runs are already saved) |
 
 ## Course map
 Lessons in order with exercises passed of total. `Enter` opens the highlighted
@@ -41,8 +41,9 @@ The lesson's text on top, its exercises below (scroll with the arrows or `PgUp`/
 | `V` | open the lesson's live view; again for the next view, and closed after the last |
 | `Esc` | close the live view, then back to the course map |
 
-Quiz: pick a choice, or type a number. Code: write the function in the editor;
-errors point at your line. Experiment: a preset training run with a goal.
+Quiz: pick a choice, or type a number. Code: write the function in the editor
+(there `Tab` indents and `Esc` moves on to the button); errors point at your line.
+Experiment: a preset training run with a goal.
 
 ### Live views (`V`)
 Computed in front of you by the engine, never canned:

@@ -64,6 +64,8 @@ class ExercisePanel(Vertical):
 
     app: TutorApp  # type: ignore[assignment]
 
+    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution"  # the line under the panel
+
     def __init__(self, exercise: Exercise, number: int) -> None:
         super().__init__(id=f"ex-{exercise.id}", classes="exercise")
         self.exercise = exercise
@@ -83,8 +85,7 @@ class ExercisePanel(Vertical):
         yield Static("", classes="ex-result")
         yield Static("", classes="ex-hint")
         yield Markdown("", classes="ex-solution")
-        yield Static(Text("ctrl+r check · ctrl+t hint · ctrl+o solution", style="dim"),
-                     classes="ex-keys")
+        yield Static(Text(self.keys, style="dim"), classes="ex-keys")
 
     def compose_answer(self) -> ComposeResult:
         """The kind-specific answer widgets."""
@@ -207,6 +208,9 @@ class QuizPanel(ExercisePanel):
 
 class CodePanel(ExercisePanel):
     """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread."""
+
+    # Tab indents in the editor, so it cannot move focus: say what does (Textual's TextArea)
+    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · esc leaves the editor"
 
     def compose_answer(self) -> ComposeResult:
         yield TextArea.code_editor(self.exercise.starter, language="python", theme="css",
