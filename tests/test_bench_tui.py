@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from typer.testing import CliRunner
 
 from tutor.bench_tui import CONFIG, bench_tui
 from tutor.cli import app
+from tutor.errors import TutorError
 
 TINY = {**CONFIG, "model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 1, "n_train": 256, "n_val": 64}
 
@@ -26,3 +28,11 @@ def test_bench_times_both_sides_and_leaves_no_runs_behind(tmp_path, monkeypatch)
 def test_bench_tui_is_a_bench_subcommand():
     out = CliRunner().invoke(app, ["bench", "tui", "--help"])
     assert out.exit_code == 0 and "headless" in out.output
+
+
+def test_bad_model_and_failed_runs_are_one_line_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+    out = CliRunner().invoke(app, ["bench", "tui", "--model", "foo"])
+    assert out.exit_code != 0 and "Traceback" not in out.output and "foo" in out.output
+    with pytest.raises(TutorError, match="headless run failed: unknown model"):
+        bench_tui({**TINY, "model": "foo"}, repeats=1)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tutor.errors import TutorError
+
 # Lesson 7's LSTM experiment, a little shorter: long enough (seconds per run) for timer noise
 # and the app's start-up to stay out of the figure.
 CONFIG: dict[str, Any] = {
@@ -66,7 +68,7 @@ def headless_fit(config: Mapping[str, Any]) -> float:
                 break
         process.stdin.close()
     if kind != "done" or fields.get("error"):
-        raise RuntimeError(f"the headless run failed: {fields.get('error') or 'no report'}")
+        raise TutorError(f"the headless run failed: {fields.get('error') or 'no report'}")
     return float(fields["fit_seconds"])
 
 
@@ -85,7 +87,7 @@ async def _app_fit(config: Mapping[str, Any], size: tuple[int, int]) -> float:
             await asyncio.sleep(0.05)  # the app keeps running its timers and messages meanwhile
         result = screen.result
     if result.error:
-        raise RuntimeError(f"the in-app run failed: {result.error}")
+        raise TutorError(f"the in-app run failed: {result.error}")
     return result.fit_seconds
 
 
@@ -132,7 +134,7 @@ def tui(repeats: int = 5, epochs: int = 10, model: str = "LSTM") -> None:
     with console.status("timing...") as status:
         result = bench_tui(config, repeats=repeats, progress=lambda msg: status.update(f"timing: {msg}"))
     label = f"{config['model']} {config['units']}u T={config['seq_len']}, {config['n_train']} sequences"
-    typer.echo(f"{label}, {epochs} epoch(s), app at {SIZE[0]}x{SIZE[1]}, {repeats} alternating pairs")
+    typer.echo(f"{label}, {epochs} epoch(s), app at {SIZE[0]}x{SIZE[1]}, {repeats} alternating pair(s)")
     typer.echo("headless fit s: " + " ".join(f"{s:.2f}" for s in result.headless))
     typer.echo("in-app fit s:   " + " ".join(f"{s:.2f}" for s in result.in_app))
     typer.echo("pair ratios:    " + " ".join(f"{r:.2f}" for r in result.pair_ratios))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 app = typer.Typer(help="Benchmarks, reported as ratios measured side by side in one run.", no_args_is_help=True)
@@ -37,13 +39,19 @@ def engine(repeats: int = typer.Option(7, min=1, help="Timed runs per shape (the
         console.print("PyTorch is not installed: engine times only (pip install torch for the ratios).")
 
 
+class RecurrentModel(StrEnum):
+    SimpleRNN = "SimpleRNN"
+    LSTM = "LSTM"
+    GRU = "GRU"
+
+
 @app.command("tui")
 def tui(
     repeats: int = typer.Option(5, min=1, help="Alternating headless / in-app pairs."),
     epochs: int = typer.Option(10, min=1, help="Epochs per run (short runs are noisy)."),
-    model: str = typer.Option("LSTM", help="SimpleRNN, LSTM or GRU on the long-dependency task."),
+    model: RecurrentModel = typer.Option(RecurrentModel.LSTM, help="The model, on the long-dependency task."),
 ) -> None:
     """Time the same training headless and inside the dashboard; print the in-app / headless speed ratio."""
     from tutor.bench_tui import tui as run
 
-    run(repeats=repeats, epochs=epochs, model=model)
+    run(repeats=repeats, epochs=epochs, model=str(model))
