@@ -53,6 +53,7 @@ def check(paths: list[Path] = typer.Argument(None, help="Lesson files (default: 
             print(f"{path}: ok ({len(lesson.exercises)} exercises)")
         except (ValueError, OSError) as exc:
             bad += 1
-            print(f"{path}: {exc}")
+            message = str(exc)
+            print(message if message.startswith(str(path)) else f"{path}: {message}")  # loader errors name the file
     if bad:
         raise typer.Exit(1)
