@@ -154,14 +154,15 @@ async def start_silent_run(pilot, started: list[subprocess.Popen]) -> DashboardS
 @run_async
 async def test_quitting_while_the_run_cannot_stop_ends_its_process(tmp_path, monkeypatch):
     # Reading 25,000 reviews cannot be interrupted: quitting must end the process, not wait for it.
+    from tutor.tui import training
+
+    monkeypatch.setattr(training, "STOP_GRACE", 30)  # only the quit itself can end it in time
     started = record_processes(monkeypatch, SILENT)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_silent_run(pilot, started)
         await pilot.press("ctrl+q")
-        await pilot.pause()
-    await app.workers.wait_for_complete()
-    assert started[0].wait(timeout=10) != 0  # killed on quit, not left to sleep its 60 s
+        assert started[0].wait(timeout=10) != 0  # killed on quit, not left to sleep its 60 s
 
 
 @run_async
@@ -177,12 +178,47 @@ async def test_stop_before_the_first_batch_ends_the_process_and_keeps_the_app(tm
         assert not app.course.store.list_runs()
 
 
+def child(code: str) -> list[str]:
+    """A training process that reads its config and then runs `code`."""
+    return [sys.executable, "-c", "import sys, time; sys.stdin.readline(); " + code]
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        (child("sys.exit('out of memory')"), "ended unexpectedly (out of memory)"),
+        (child("print('[\"done\", {\"config\": {', flush=True); sys.exit(3)"), "ended unexpectedly (exit code 3)"),
+        (child("print('[\"epoch\", {\"bogus\": 1}]', flush=True); time.sleep(60)"), "sent a report the app cannot"),
+    ],
+    ids=["exits-with-a-message", "dies-mid-report", "writes-nonsense"],
+)
 @run_async
-async def test_a_crashed_training_process_is_a_notice(tmp_path, monkeypatch):
-    record_processes(monkeypatch, [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit('out of memory')"])
+async def test_a_broken_training_process_is_a_notice_and_the_next_run_works(tmp_path, monkeypatch, command, why):
+    from tutor.tui import training
+
+    real = training.CHILD_COMMAND
+    record_processes(monkeypatch, command)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN"})
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 1})
         await train(pilot, screen)
-        assert screen.status_note.startswith("failed: the training process ended unexpectedly (out of memory)")
+        assert screen.status_note.startswith("failed: the training process " + why)
         assert any("start it again" in n.message for n in app._notifications)
+        monkeypatch.setattr(training, "CHILD_COMMAND", real)
+        await train(pilot, screen)  # a fresh process replaces the broken one
+        assert "finished after 1 epoch(s)" in screen.status_note
+
+
+@run_async
+async def test_runs_share_one_training_process_which_ends_with_the_app(tmp_path, monkeypatch):
+    from tutor.tui import training
+
+    started = record_processes(monkeypatch, training.CHILD_COMMAND)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 1})
+        await train(pilot, screen)
+        await train(pilot, screen)
+        assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # prepared data is kept
+        await pilot.press("ctrl+q")
+        assert started[0].wait(timeout=10) is not None

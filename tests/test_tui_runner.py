@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import select
 import subprocess
+import time
+
+import pytest
 
 from tutor.tui.runner import Switches
 from tutor.tui.training import CHILD_COMMAND
@@ -93,3 +97,44 @@ def test_a_baseline_announces_its_fit_after_the_data():
     # The app only stops waiting on a stop once the data is read: the fit's start must be told.
     stages = [fields["stage"] for kind, fields in finish(start({"task": "nyse", "model": "ar"})) if kind == "stage"]
     assert stages[:2] == ["data", "train"]
+
+
+def test_one_process_runs_one_config_after_another_and_a_late_stop_stays_behind():
+    process = start(TINY)
+    first = reports_until(process, "done")[-1][1]
+    process.stdin.write("stop\n")  # too late for the first run: must not stop the second
+    process.stdin.write(json.dumps({**TINY, "epochs": 2}) + "\n")
+    process.stdin.flush()
+    second = finish(process)[-1][1]
+    assert len(first["history"]["loss"]) == 3 and not second.get("stopped")
+    assert len(second["history"]["loss"]) == 2
+
+
+def quiet_for(process: subprocess.Popen, seconds: float) -> bool:
+    """True if the process writes nothing for `seconds`."""
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    return not ready
+
+
+@pytest.mark.skipif(not hasattr(select, "poll"), reason="select on pipes is POSIX only")
+def test_pause_holds_the_run_and_its_time_is_not_counted():
+    process = subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    process.stdin.write((json.dumps(LONG) + "\n").encode())
+    lines = process.stdout  # unbuffered bytes: select sees exactly what is unread
+    started = time.perf_counter()
+    while json.loads(lines.readline())[0] != "epoch":
+        pass
+    process.stdin.write(b"pause\n")
+    time.sleep(0.5)  # a report already under way may still arrive
+    while not quiet_for(process, 0.0):
+        lines.readline()
+    assert quiet_for(process, 1.5)  # paused: not a single report
+    process.stdin.write(b"resume\n")
+    assert json.loads(lines.readline())[0] in ("batch", "epoch")  # and on it goes
+    process.stdin.write(b"stop\n")
+    while (report := json.loads(lines.readline()))[0] != "done":
+        pass
+    wall = time.perf_counter() - started
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0
+    assert report[1]["stopped"] and report[1]["fit_seconds"] < wall - 1.5  # the pause is left out

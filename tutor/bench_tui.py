@@ -93,7 +93,12 @@ async def _app_fit(config: Mapping[str, Any], size: tuple[int, int]) -> float:
 
 def in_app_fit(config: Mapping[str, Any], size: tuple[int, int] = SIZE) -> float:
     """Fit seconds of `config` run by the dashboard (Textual headless, live plots and all)."""
-    return asyncio.run(_app_fit(config, size))
+    from tutor.tui.training import end_training_process
+
+    try:
+        return asyncio.run(_app_fit(config, size))
+    finally:
+        end_training_process()  # the next run starts a fresh process, as the headless side does
 
 
 def bench_tui(config: Mapping[str, Any] = CONFIG, repeats: int = 3, size: tuple[int, int] = SIZE,

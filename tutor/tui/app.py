@@ -100,6 +100,10 @@ class TutorApp(App[None]):
 def run_app() -> None:
     """Entry point used by `tutor` with no subcommand; a crash exits non-zero."""
     app = TutorApp()
-    app.run()
+    try:
+        app.run()
+    finally:
+        if "tutor.tui.training" in sys.modules:  # a training process may be idling for the next run
+            sys.modules["tutor.tui.training"].end_training_process()
     if app.return_code:
         sys.exit(app.return_code)

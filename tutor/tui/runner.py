@@ -4,8 +4,10 @@ The dashboard trains in a child process (see `tutor.tui.training`) so that the U
 training never take turns on one GIL. This module is what that process runs, as
 `python -m tutor.tui.runner`. It imports no Textual. The protocol, one JSON value per line:
 
-- stdin: the run's config first, then commands: `stop`, `pause`, `resume`. End of file (the
-  app has gone) means stop.
+- stdin: a run's config (a JSON object), then commands for it: `stop`, `pause`, `resume`; after
+  its `done` report, the next config. The process stays up between runs, so data it has
+  prepared (25,000 tokenised reviews) serves the next run too. End of file (the app has gone)
+  means stop, and then exit.
 - stdout: reports `[kind, fields]`, kind one of `batch`, `epoch`, `stage` and, last, `done`; the
   app turns each into the Textual message of that kind. Nothing else is written there.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
 import sys
 import threading
 import time
@@ -36,6 +39,11 @@ class Switches:
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.running = threading.Event()  # cleared while paused
+        self.running.set()
+
+    def reset(self) -> None:
+        """A new run starts: not stopped, not paused."""
+        self.stop.clear()
         self.running.set()
 
     def command(self, word: str) -> None:
@@ -152,22 +160,28 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
     return done
 
 
-def listen(commands: IO[str], switches: Switches) -> None:
-    """Apply the app's commands as they arrive; the app gone (end of file) means stop."""
-    for line in commands:
-        switches.command(line.strip())
+def listen(lines: IO[str], switches: Switches, configs: queue.Queue[dict[str, Any] | None]) -> None:
+    """Queue each config and apply each command as they arrive; end of file means stop, then exit."""
+    for line in lines:
+        if line.startswith("{"):
+            # Reset here, in stream order: a command sent for the previous run cannot reach this one
+            switches.reset()
+            configs.put(json.loads(line))
+        else:
+            switches.command(line.strip())
     switches.command("stop")
+    configs.put(None)
 
 
 def main() -> None:
-    """The training process: read the config, run it, and write every report, `done` last."""
+    """The training process: run each config it is sent, writing every report, `done` last."""
     # Reports own stdout. Anything else the process might print (numpy's overflow warning on a
     # diverging run) goes to stderr, which the app keeps to explain a crash.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    config = json.loads(sys.stdin.readline() or "{}")
     switches = Switches()
-    threading.Thread(target=listen, args=(sys.stdin, switches), daemon=True, name="commands").start()
+    configs: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    threading.Thread(target=listen, args=(sys.stdin, switches, configs), daemon=True, name="commands").start()
 
     def emit(kind: str, fields: dict[str, Any]) -> None:
         try:
@@ -176,7 +190,8 @@ def main() -> None:
         except OSError:  # the app is gone: stop at the next batch
             switches.command("stop")
 
-    emit("done", run(config, emit, switches))
+    while (config := configs.get()) is not None:
+        emit("done", run(config, emit, switches))
 
 
 if __name__ == "__main__":

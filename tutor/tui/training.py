@@ -1,7 +1,8 @@
 """Training off the UI: a child process trains, a thread worker relays its reports as messages.
 
-The dashboard's thread worker calls `run_training`, which starts the run in a separate process
-(`tutor.tui.runner`) and turns each report that arrives over the pipe into a small Textual
+The dashboard's thread worker calls `run_training`, which sends the run to a separate process
+(`tutor.tui.runner`, started on the first run and kept for the next, so the data it prepared
+is reused) and turns each report that arrives over the pipe into a small Textual
 message: `BatchProgress` at most a few times a second, `EpochDone` once per epoch, `StageProgress`
 when a stage begins, `TrainingDone` at the end. Neither thread touches widgets; the dashboard
 redraws on a timer.
@@ -14,6 +15,7 @@ also always be ended, even while it reads data that cannot be interrupted."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -71,12 +73,13 @@ class RunControl:
 
 
 def end_all_training() -> None:
-    """The app is quitting: end every training process now (a run being quit is not kept)."""
+    """The app is quitting: end the training now (a run being quit is not kept)."""
     with _ACTIVE_LOCK:
         for control in _ACTIVE:
             control.request_stop()
             if control.process is not None:
                 control.process.kill()
+    end_training_process()
 
 
 @dataclass
@@ -133,65 +136,157 @@ MESSAGES: dict[str, type[Message]] = {
 
 
 def run_training(config: Mapping[str, Any], target: MessagePump, control: RunControl) -> None:
-    """Train `config` in a child process, posting its reports to `target`; return when it ends.
+    """Train `config` in the training process, posting its reports to `target`; return when it ends.
 
     A stop is passed on to the run, which stops after its current batch (or lasso step), scores
     what it has and reports. Quitting the app (the worker cancelled) or stopping while the data is
     read does not wait for work that cannot be interrupted (reading 25,000 reviews, scoring a
-    test split): the process then has STOP_GRACE to report before it is ended.
+    test split): the process then has STOP_GRACE to report before it is ended. Whatever goes
+    wrong, `target` gets a `TrainingDone`.
     """
     config = dict(config)
     with control:
-        done = _relay(config, target, control)
+        try:
+            done = _relay(config, target, control)
+        except Exception as exc:  # a bug of ours must not leave the dashboard "training" for ever
+            _discard_trainer()
+            done = TrainingDone(config, error=f"the training run failed: {exc or type(exc).__name__}")
     target.post_message(done)
 
 
+class Trainer:
+    """The training process and the thread that queues its report lines (kept between runs)."""
+
+    def __init__(self) -> None:
+        self.command = list(CHILD_COMMAND)
+        self.environ = dict(os.environ)  # the process sees the app's environment as it was here
+        self.errors = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.errors, text=True, encoding="utf-8",
+                                        env={**self.environ, "PYTHONIOENCODING": "utf-8"})
+        self.reports: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_read, args=(self.process.stdout, self.reports), daemon=True,
+                         name="reports").start()
+
+    def usable(self) -> bool:
+        """Still running, and started with the command and environment a run would get now."""
+        return (self.process.poll() is None and self.command == CHILD_COMMAND
+                and self.environ == dict(os.environ))
+
+    def send(self, line: str) -> None:
+        """One line to the process (gone already: the reader sees its end)."""
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            pass
+
+    def why_it_ended(self) -> str:
+        """What ended the process, for the learner: a signal, or its last error line."""
+        code = self.process.returncode
+        if code is not None and code < 0:
+            return f"killed by signal {-code}, often for lack of memory"
+        try:
+            self.errors.seek(0)
+            # a traceback's or warning's source lines are indented; the message is not
+            lines = [line.rstrip() for line in self.errors if line.strip() and not line[0].isspace()]
+        except ValueError:  # closed: the app is closing the process
+            lines = []
+        return lines[-1] if lines else f"exit code {code}"
+
+    def end(self, wait: float = 0.0) -> None:
+        """End the process: end of input lets it exit; after `wait` seconds it is killed."""
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(wait or 0.01)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def close(self, wait: float = 0.0) -> None:
+        """End the process and let go of its error file."""
+        self.end(wait)
+        self.errors.close()
+
+
+_TRAINER: Trainer | None = None
+_TRAINER_LOCK = threading.Lock()
+
+
+def _trainer() -> Trainer:
+    """The training process, started (or restarted) if there is none fit to use."""
+    global _TRAINER
+    with _TRAINER_LOCK:
+        if _TRAINER is not None and not _TRAINER.usable():
+            _TRAINER.close()
+            _TRAINER = None
+        if _TRAINER is None:
+            _TRAINER = Trainer()
+        return _TRAINER
+
+
+def _discard_trainer(wait: float = 0.0) -> None:
+    """End the training process (the next run starts a fresh one)."""
+    global _TRAINER
+    with _TRAINER_LOCK:
+        trainer, _TRAINER = _TRAINER, None
+    if trainer is not None:
+        trainer.close(wait)
+
+
 def _relay(config: dict[str, Any], target: MessagePump, control: RunControl) -> TrainingDone:
-    """Start the training process and post its reports until the last one; that one is returned."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+    """Send the run to the training process and post its reports; the last one is returned."""
+    try:
+        trainer = _trainer()
+    except OSError as exc:
+        return TrainingDone(config, error=f"could not start the training process: {exc}")
+    control.process = trainer.process
+    trainer.send(json.dumps(config, allow_nan=False))
+    fitting = False  # the data is read: a stop now ends the run soon (within a batch)
+    deadline: float | None = None
+    sent = (False, True)  # the (stop, running) the process was last told
+    while True:
+        if control.cancelled():
+            control.request_stop()
+        state = (control.stop.is_set(), control.running.is_set())
+        if state != sent:
+            trainer.send("stop" if state[0] else "resume" if state[1] else "pause")
+            sent = state
+        if deadline is None and state[0] and (control.cancelled() or not fitting):
+            deadline = time.monotonic() + STOP_GRACE
         try:
-            process = subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=errors, text=True, encoding="utf-8")
-        except OSError as exc:
-            return TrainingDone(config, error=f"could not start the training process: {exc}")
-        control.process = process
-        reports: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_read, args=(process.stdout, reports), daemon=True, name="reports").start()
-        deadline: float | None = None
+            line = trainer.reports.get(timeout=POLL_INTERVAL)
+        except queue.Empty:
+            if deadline is not None and time.monotonic() > deadline:
+                _discard_trainer()  # still busy (reading data): end it rather than wait
+                return TrainingDone(config, stopped=True)
+            continue
         try:
-            _send(process, json.dumps(config))
-            fitting = False  # the data is read: a stop now ends the run soon (within a batch)
-            sent = (False, True)  # the (stop, running) the process was last told
-            while True:
-                if control.cancelled():
-                    control.request_stop()
-                state = (control.stop.is_set(), control.running.is_set())
-                if state != sent:
-                    _send(process, "stop" if state[0] else "resume" if state[1] else "pause")
-                    sent = state
-                if deadline is None and state[0] and (control.cancelled() or not fitting):
-                    deadline = time.monotonic() + STOP_GRACE
-                try:
-                    line = reports.get(timeout=POLL_INTERVAL)
-                except queue.Empty:
-                    if deadline is not None and time.monotonic() > deadline:
-                        return TrainingDone(config, stopped=True)
-                    continue
-                if not line:
-                    break  # end of file: the process ended without its last report
-                kind, fields = json.loads(line)
-                message = MESSAGES[kind](**fields)
-                if kind == "done":
-                    return message
-                fitting = fitting or kind != "stage" or fields["stage"] != "data"
-                target.post_message(message)
-        finally:
-            _end(process, wait=deadline is None)
-        errors.seek(0)
-        last = [line.strip() for line in errors if line.strip()][-1:]
-    why = last[0] if last else f"exit code {process.returncode}"
-    return TrainingDone(config, error=f"the training process ended unexpectedly ({why}); start it again, "
-                                      "and if it recurs try a smaller model or less data")
+            kind, fields = json.loads(line)
+            message = MESSAGES[kind](**fields)
+        except (ValueError, KeyError, TypeError):  # end of output, a line cut short, or nonsense
+            try:
+                trainer.process.wait(STOP_GRACE)  # a crash ends the process; nonsense leaves it running
+                what = f"ended unexpectedly ({trainer.why_it_ended()})"
+            except subprocess.TimeoutExpired:
+                what = f"sent a report the app cannot read ({line.strip()[:60]})"
+            _discard_trainer()
+            return TrainingDone(config, error=f"the training process {what}; start it again, and if it "
+                                              "recurs try a smaller model or less data")
+        if kind == "done":
+            return message
+        fitting = fitting or kind != "stage" or fields["stage"] != "data"
+        target.post_message(message)
+
+
+def end_training_process() -> None:
+    """The app is closing: end the training process, busy or idle."""
+    _discard_trainer()
 
 
 def _read(stream: IO[str], reports: queue.Queue[str]) -> None:
@@ -199,27 +294,3 @@ def _read(stream: IO[str], reports: queue.Queue[str]) -> None:
     for line in stream:
         reports.put(line)
     reports.put("")
-
-
-def _send(process: subprocess.Popen[str], line: str) -> None:
-    """One line to the training process (gone already: its end is handled by the reader)."""
-    try:
-        assert process.stdin is not None
-        process.stdin.write(line + "\n")
-        process.stdin.flush()
-    except OSError:
-        pass
-
-
-def _end(process: subprocess.Popen[str], wait: bool) -> None:
-    """Reap the training process: let it exit if it is finishing, end it otherwise."""
-    try:
-        if process.stdin is not None:
-            process.stdin.close()  # end of file: the process stops if it has not yet
-    except OSError:
-        pass
-    try:
-        process.wait(STOP_GRACE if wait else 0.01)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
