@@ -102,10 +102,17 @@ def test_l7_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
 
 def test_l7_lstm_preset_meets_its_goal_and_the_rnn_stays_at_chance():
     config = _exercise_config(7, "lstm-remembers")
-    _, lstm = _run_preset(config)
+    lstm_logs, lstm = _run_preset(config)
     assert lstm["val_accuracy"][0] >= 0.95 and lstm["val_accuracy"][-1] >= 0.95
-    _, rnn = _run_preset({**config, "model": "SimpleRNN"})
+    rnn_logs, rnn = _run_preset({**config, "model": "SimpleRNN"})
     assert max(rnn["val_accuracy"]) < 0.6
+    # the gradient curves the prompt and solution describe
+    first, last = (np.asarray(lstm_logs["step_grad_norms"][e]) for e in (0, -1))
+    assert first[0] / first[-1] == pytest.approx(1 / 15, rel=0.1)  # "about a fifteenth"
+    assert last[0] / last[-1] == pytest.approx(0.007, rel=0.1)
+    low = int(np.argmin(last))
+    assert 8 <= low + 1 <= 16 and last[0] / last[low] == pytest.approx(10, rel=0.25)  # sags, then climbs at step 1
+    assert all(1e-4 / 2 < row[0] / row[-1] < 2e-4 for row in map(np.asarray, rnn_logs["step_grad_norms"]))
 
 
 # -- lesson 8: long short-term memory ---------------------------------------------------------
