@@ -178,13 +178,16 @@ def test_main_prints_one_line_and_exits_1(seq_model, tmp_path):
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     old = tmp_path / "old.npz"
     _tamper(seq_model, old, format_version=99)
+    text_file = tmp_path / "passwd"  # what a learner may type into --model by mistake
+    text_file.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     not_sentiment = tmp_path / "nyse.npz"
     model = Sequential([Dense(1, input_dim=3)])
     model.save(not_sentiment, metadata={"task": "nyse"})
     for model_path, text, message in [
         (seq_model, "", "empty review"),
         (tmp_path / "missing.npz", "good", "no model file"),
-        (corrupt, "good", "not a readable rnn-tutor model file"),
+        (corrupt, "good", "corrupt.npz is not an rnn-tutor model file"),
+        (text_file, "good", "passwd is not an rnn-tutor model file (a .npz saved by `tutor train imdb --out`)"),
         (old, "good", "format 99"),
         (not_sentiment, "good", "not a sentiment model"),
     ]:
@@ -192,7 +195,32 @@ def test_main_prints_one_line_and_exits_1(seq_model, tmp_path):
         assert proc.returncode == 1, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], proc.stderr
+        assert "pickle" not in proc.stderr and "NumPy" not in proc.stderr  # no library jargon
         assert proc.stdout == ""
+
+
+def test_a_file_that_is_not_a_model_is_named_plainly(tmp_path, monkeypatch):
+    """Any file that is not a saved model gets one plain sentence; unreadable files say why."""
+    import zipfile
+
+    other_npz = tmp_path / "arrays.npz"
+    np.savez(other_npz, x=np.zeros(3))  # NumPy's format, but not a model the tutor saved
+    a_zip = tmp_path / "notes.npz"
+    with zipfile.ZipFile(a_zip, "w") as z:
+        z.writestr("notes.txt", "hello")
+    text_file = tmp_path / "review.txt"
+    text_file.write_text("a fine film\n", encoding="utf-8")
+    for path in (other_npz, a_zip, text_file):
+        with pytest.raises(ValueError) as err:
+            sentiment.load_model(path)
+        assert str(err.value) == f"{path} is not an rnn-tutor model file (a .npz saved by `tutor train imdb --out`)"
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(text_file))
+
+    monkeypatch.setattr(np, "load", refuse)  # as for a file without read permission (tests may run as root)
+    with pytest.raises(ValueError, match=r"cannot read .*review\.txt: permission denied$"):
+        sentiment.load_model(text_file)
 
 
 def test_predict_never_imports_textual(seq_model):

@@ -59,8 +59,8 @@ _CACHE_LOCK = threading.Lock()
 def load_model(path: str | os.PathLike[str] | None = None) -> SentimentModel:
     """Load (once per process and file version) the bundled model or a model saved by `tutor train`.
 
-    Raises TutorError for a missing file or one that is not an IMDb model; the engine's
-    ValueError for a corrupt file or one saved in another format version.
+    Raises TutorError for a missing file or one that is not an IMDb model; ValueError for a
+    file that is not a saved model at all, a corrupt one, or one saved in another format version.
     """
     p = Path(path).expanduser() if path is not None else bundled_model_path()
     if not p.is_file():
@@ -83,7 +83,10 @@ def _load(p: Path) -> SentimentModel:
     from tutor.data.vocab import Vocabulary
     from tutor.engine import Sequential
 
-    model = Sequential.load(p)
+    try:
+        model = Sequential.load(p)
+    except ValueError as exc:
+        raise ValueError(_load_error(p, exc)) from None
     meta = model.metadata
     if "vocab" not in meta or "maxlen" not in meta:
         raise TutorError(f"{p} is not a sentiment model (it has no vocabulary): "
@@ -99,6 +102,21 @@ def _load(p: Path) -> SentimentModel:
     loaded = SentimentModel(model, vocab, maxlen, kind, p, 0.5)
     loaded.start = _start_probability(loaded)
     return loaded
+
+
+def _load_error(p: Path, exc: ValueError) -> str:
+    """The engine's message, in plain words when the file is not a saved model at all.
+
+    NumPy's own text (e.g. about pickled data for a text file) means nothing to a learner who
+    picked the wrong file; a version or config problem keeps the engine's own message.
+    """
+    cause = exc.__context__  # the engine raises "from None": the original error is still here
+    if isinstance(cause, OSError) and cause.strerror:  # e.g. no permission: the file is not the problem
+        return f"cannot read {p}: {cause.strerror.lower()}"
+    message = str(exc)
+    if message.startswith((f"{p} is not a readable rnn-tutor model file", f"{p} is not an rnn-tutor model file")):
+        return f"{p} is not an rnn-tutor model file (a .npz saved by `tutor train imdb --out`)"
+    return message
 
 
 def _start_probability(sm: SentimentModel) -> float:
