@@ -97,6 +97,14 @@ def run_label(config: dict[str, Any]) -> str:
     return f"{model} {config.get('units')}u T={config.get('seq_len')}"
 
 
+def epochs_cell(config: dict[str, Any]) -> str:
+    """Epochs a saved run trained, "9/30" when it was stopped early (runs saved before: as set)."""
+    planned, trained = config.get("epochs"), config.get("epochs_trained")
+    if trained is None or planned is None or trained >= planned:
+        return "" if planned is None else str(planned)
+    return f"{trained}/{planned}"
+
+
 def experiment_logs(done: TrainingDone) -> dict[str, Any]:
     """What an experiment goal reads: final figures, per-epoch histories, first layer's step norms."""
     logs: dict[str, Any] = {k: v for k, v in done.metrics.items() if v is not None}
@@ -408,6 +416,8 @@ class DashboardScreen(Screen[None]):
 
     def on_batch_progress(self, message: BatchProgress) -> None:
         self.progress = message
+        if self.status_note == "starting…" or self.status_note.startswith("preparing"):
+            self.status_note = "training…"  # the data is ready: that note is out of date
         self.status_dirty = True
 
     def on_stage_progress(self, message: StageProgress) -> None:
@@ -460,6 +470,9 @@ class DashboardScreen(Screen[None]):
             how = "stopped" if message.stopped else "finished"
             self.status_note = (f"{how} after {epochs} epoch(s): " + self.figures(message, train=False)
                                 + self.timing(message.seconds))
+        heatmap = self.query_one(GradHeatmap)
+        if not heatmap.rows and heatmap.empty_text.startswith("Training:"):  # no epoch will come now
+            heatmap.clear("The run ended before its first epoch: no gradient norms to show.")
         if finished and not message.error:
             self.save_run(message)
         if self.experiment is not None and finished and not message.error:
@@ -489,7 +502,9 @@ class DashboardScreen(Screen[None]):
         history["step_grad_norms"] = message.step_norms
         history["seconds"] = message.seconds
         history["metrics"] = message.metrics
-        run_id = store.save_run(run_label(message.config), message.config, history)
+        epochs = len(message.history.get("loss", []))
+        config = {**message.config, "epochs_trained": epochs} if epochs else dict(message.config)
+        run_id = store.save_run(run_label(message.config), config, history)
         self.overlay_ids = ([run_id] + self.overlay_ids)[:4]
         self.refresh_runs()
 
@@ -516,13 +531,14 @@ class DashboardScreen(Screen[None]):
             text.append(self.experiment.goal_text + "\n")
         config = self.config
         text.append(run_label(config), style="bold")
-        if not tasks_bridge.is_baseline(config) and config.get("lr") is not None:
-            text.append(f" · {config.get('optimizer')} lr={config.get('lr')}")
+        # where the run is and how it ended come first: at 80 columns the line's end is cut off
         if self.progress is not None and self.training:
             p = self.progress
             text.append(f" · ep {p.epoch + 1}/{config.get('epochs')} "
                         f"batch {p.batch}/{p.batches} · loss {p.loss:.3f}")
-        text.append(" · " + self.status_note, style="dim")
+        text.append(" · " + self.status_note)
+        if not tasks_bridge.is_baseline(config) and config.get("lr") is not None:
+            text.append(f" · {config.get('optimizer')} lr={config.get('lr')}", style="dim")
         return text
 
     def redraw(self, force: bool = False) -> None:
@@ -587,7 +603,7 @@ class DashboardScreen(Screen[None]):
             cfg = info.config
             table.add_row("✓" if info.id in self.overlay_ids else "", str(info.id), info.name,
                           str(cfg.get("optimizer", "")), str(cfg.get("lr", "")),
-                          str(cfg.get("epochs", "")), key=str(info.id))
+                          epochs_cell(cfg), key=str(info.id))
         self.draw_overlay()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
