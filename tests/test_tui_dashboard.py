@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from test_tui_support import demo_app, run_async
+from textual.widgets import DataTable
 
 from tutor.tui import training
 from tutor.tui.screens.dashboard import DashboardScreen
@@ -74,6 +75,8 @@ async def test_curves_update_during_a_run_and_stop_ends_it(tmp_path):
         assert "stopped after" in screen.status_note
         assert 2 <= len(screen.history["loss"]) < 500
         assert len(app.course.store.list_runs()) == 1
+        row = screen.query_one("#runs-table", DataTable).get_row_at(0)
+        assert row[-1] == f"{len(screen.history['loss'])}/500"  # epochs trained of planned
 
 
 @run_async

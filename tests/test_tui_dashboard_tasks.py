@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 from tutor.tui.app import TutorApp
 from tutor.tui.course_access import load_course
 from tutor.tui.screens.dashboard import DashboardScreen
+from tutor.tui.widgets.gradmap import GradHeatmap
 from tutor.tui.widgets.plots import CachedPlot
 
 
@@ -176,6 +177,7 @@ async def test_stop_before_the_first_batch_ends_the_process_and_keeps_the_app(tm
         assert started[0].wait(timeout=10) != 0  # ended after the grace, not left to sleep
         assert screen.status_note == "stopped before the first epoch ended"
         assert not app.course.store.list_runs()
+        assert screen.query_one(GradHeatmap).empty_text.startswith("The run ended before its first epoch")
 
 
 def child(code: str) -> list[str]:
