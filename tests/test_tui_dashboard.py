@@ -7,6 +7,7 @@ from test_tui_support import demo_app, run_async
 from textual.widgets import DataTable
 
 from tutor.tui import training
+from tutor.tui.screens.course_map import CourseMapScreen
 from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap
 
@@ -153,5 +154,8 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.pause()
         assert app.screen is lesson
         assert "✔" in str(lesson.query_one("#ex-vanish .ex-result").render())
+        await pilot.press("f2")  # and from the lesson, the course map
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
 
 

@@ -67,7 +67,19 @@ class TutorApp(App[None]):
             self.switch_mode(mode)
 
     def action_goto_mode(self, mode: str) -> None:
-        self.goto_mode(mode)
+        # F2 from the dashboard returns to the course as it was (the lesson that started an
+        # experiment shows its verdict); F2 within the course shows the map itself
+        if mode == "map" and self.current_mode == "map":
+            self.show_map()
+        else:
+            self.goto_mode(mode)
+
+    def show_map(self) -> None:
+        """Close an open lesson (it keeps its reading position) to show the course map."""
+        from tutor.tui.screens.course_map import CourseMapScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, CourseMapScreen):
+            self.pop_screen()
 
     def action_help(self) -> None:
         from tutor.tui.screens.help import HelpScreen

@@ -133,7 +133,7 @@ class DashboardScreen(Screen[None]):
         Binding("ctrl+g", "pause", "Pause", priority=True),
         Binding("ctrl+s", "stop", "Stop", priority=True),
         Binding("ctrl+l", "leave_experiment", "Free play", priority=True),
-        Binding("f2", "app.goto_mode('map')", "Map"),
+        Binding("f2", "app.goto_mode('map')", "Course"),
     ]
 
     app: TutorApp  # type: ignore[assignment]

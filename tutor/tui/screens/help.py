@@ -17,7 +17,7 @@ HELP_MARKDOWN = """\
 | key | does |
 |---|---|
 | `F1` | this help (`Esc` closes it) |
-| `F2` | course map: lessons and your progress |
+| `F2` | the course: back to the open lesson, and from a lesson the course map |
 | `F3` | training dashboard |
 | `F4` | sentiment playground |
 | `Ctrl+P` | command palette: type a lesson's name to jump to it |
