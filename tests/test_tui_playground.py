@@ -10,10 +10,13 @@ from tutor.errors import TutorError
 from tutor.tui import predict_bridge
 from tutor.tui.screens import playground
 from tutor.tui.screens.playground import PlaygroundScreen
+from tutor.tui.widgets.plots import CachedPlot
 
 
 def lexicon_predictor(text: str) -> dict:
     """A stand-in with the real interface: 'good' pushes up, 'bad' pushes down."""
+    if not any(ch.isalnum() for ch in text):  # as tutor.sentiment does
+        raise ValueError("the review has no words to read (only punctuation or symbols)")
     tokens = text.lower().replace(".", " ").replace(",", " ").split()
     p, trajectory = 0.5, []
     for token in tokens:
@@ -97,3 +100,72 @@ async def test_a_failing_model_is_reported_where_the_verdict_goes(tmp_path, monk
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "model is missing" in str(screen.query_one("#verdict", Static).render())
+
+
+def shown(screen: PlaygroundScreen) -> tuple[str, str, bool]:
+    """The verdict line, the word view and whether the chart has a curve (braille dots)."""
+    verdict = str(screen.query_one("#verdict", Static).render())
+    words = str(screen.query_one("#words", Static).render())
+    chart = screen.query_one("#trajectory", CachedPlot).render()
+    curve = any("\u2800" < ch <= "\u28ff" for ch in getattr(chart, "plain", str(chart)))
+    return verdict, words, curve
+
+
+async def predict_now(pilot, screen: PlaygroundScreen, text: str) -> None:
+    screen.query_one("#review", TextArea).text = text
+    await pilot.press("ctrl+r")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@run_async
+async def test_an_empty_or_wordless_review_clears_the_last_answer(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        for text, expected in (("", "Type a review first"), ("   \n ", "Type a review first"),
+                               ("!!! ???", "no words")):
+            await predict_now(pilot, screen, "a bad film")
+            verdict, words, curve = shown(screen)
+            assert "NEGATIVE" in verdict and "bad" in words and curve  # an answer to clear
+            await predict_now(pilot, screen, text)
+            verdict, words, curve = shown(screen)
+            assert screen.result is None and expected in verdict, verdict
+            assert "NEGATIVE" not in verdict and words == "" and not curve  # nothing of the old answer
+
+
+@run_async
+async def test_deleting_the_review_clears_the_answer_when_typing_pauses(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
+    monkeypatch.setattr(playground, "TYPING_PAUSE", 0.05)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.result is not None
+        await pilot.press("f7", "backspace")  # select the whole example review, delete it
+        assert screen.query_one("#review", TextArea).text == ""
+        await pilot.pause(0.2)
+        verdict, words, curve = shown(screen)
+        assert screen.result is None and "Type a review first" in verdict and words == "" and not curve
+        await pilot.press(*"good")  # typing again brings an answer back
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        verdict, words, curve = shown(screen)
+        assert "POSITIVE" in verdict and "good" in words and curve
+
+
+@run_async
+async def test_an_answer_for_an_earlier_review_is_not_shown(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        await predict_now(pilot, screen, "")
+        screen.post_message(playground.Predicted("a good film", lexicon_predictor("a good film")))
+        await pilot.pause()  # e.g. a prediction that finished after the review was deleted
+        verdict, words, curve = shown(screen)
+        assert screen.result is None and "Type a review first" in verdict and words == "" and not curve

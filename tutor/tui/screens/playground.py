@@ -27,6 +27,7 @@ EXAMPLE = ("The acting was wonderful and the story moved me, "
            "but the ending was a dull and lazy mess.")
 TYPING_PAUSE = 0.6  # seconds after the last key before predicting again
 PICK_HINT = "Press ctrl+o to pick another model."
+EMPTY_REVIEW = "Type a review first: the model answers when you pause typing, or press ctrl+r."
 
 
 def models_folder() -> Path:
@@ -104,9 +105,8 @@ class PlaygroundScreen(Screen[None]):
         self.query_one("#review").focus()
         self.sub_title = "model: bundled"
         if self.predictor is None:
-            self.query_one("#verdict", Static).update(Text(f"{NO_MODEL} {PICK_HINT}", style="bold yellow"))
+            self.clear(f"{NO_MODEL} {PICK_HINT}")
             self.notify(NO_MODEL, title="Playground", severity="warning", timeout=8)
-            self.draw(None)
         else:
             self.action_predict()
 
@@ -168,8 +168,12 @@ class PlaygroundScreen(Screen[None]):
             self.notify(f"{NO_MODEL} {PICK_HINT}", severity="warning")
             return
         text = self.query_one("#review", TextArea).text
-        if text.strip():
-            self.predict(text)
+        if not text.strip():
+            # nothing to read: the last answer was for another review, so it goes
+            self.workers.cancel_group(self, "predict")
+            self.clear(EMPTY_REVIEW)
+            return
+        self.predict(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predict")
     def predict(self, text: str) -> None:
@@ -181,20 +185,26 @@ class PlaygroundScreen(Screen[None]):
             self.post_message(Predicted(text, {}, error=str(exc) or type(exc).__name__))
 
     def on_predicted(self, message: Predicted) -> None:
+        if message.text != self.query_one("#review", TextArea).text:
+            return  # an answer for a review that has changed since: a newer one is on its way
         if message.error:
             # e.g. the bundled model file is missing: say so where the verdict would be
-            self.query_one("#verdict", Static).update(Text(f"{message.error}. {PICK_HINT}", style="bold yellow"))
+            self.clear(f"{message.error}. {PICK_HINT}")
             self.notify(message.error, title="Prediction failed", severity="error", timeout=8)
             return
         self.result = message.result
         self.draw(message.result)
 
-    def draw(self, result: dict[str, Any] | None) -> None:
+    def clear(self, message: str) -> None:
+        """No answer to show: the message on the verdict line, and no words or plot of an old one."""
+        self.result = None
+        self.query_one("#verdict", Static).update(Text(message, style="bold yellow"))
+        self.query_one("#words", Static).update("")
+        plot_series(self.query_one("#trajectory", CachedPlot), "P(positive) while reading", [], ylim=(0, 1))
+
+    def draw(self, result: dict[str, Any]) -> None:
         """Verdict line, coloured words and the trajectory plot."""
         plot = self.query_one("#trajectory", CachedPlot)
-        if result is None:
-            plot_series(plot, "P(positive) while reading", [], ylim=(0, 1))
-            return
         probability = float(result["probability"])
         label = str(result["label"])
         verdict = Text()
