@@ -136,6 +136,20 @@ async def test_an_empty_or_wordless_review_clears_the_last_answer(tmp_path, monk
 
 
 @run_async
+async def test_a_wordless_review_points_at_the_review_not_the_model(tmp_path, monkeypatch):
+    monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        for text in ("!!! ???", "... -- :)", "<br /><br />"):
+            await predict_now(pilot, screen, text)
+            verdict, words, curve = shown(screen)
+            assert verdict == playground.NO_WORDS and words == "" and not curve
+            assert "ctrl+o" not in verdict and "model." not in verdict  # the review is the problem
+            assert not [n for n in app._notifications if n.title == "Prediction failed"]
+
+
+@run_async
 async def test_deleting_the_review_clears_the_answer_when_typing_pauses(tmp_path, monkeypatch):
     monkeypatch.setattr(playground, "find_predictor", lambda: lexicon_predictor)
     monkeypatch.setattr(playground, "TYPING_PAUSE", 0.05)

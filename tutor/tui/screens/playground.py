@@ -28,6 +28,8 @@ EXAMPLE = ("The acting was wonderful and the story moved me, "
 TYPING_PAUSE = 0.6  # seconds after the last key before predicting again
 PICK_HINT = "Press ctrl+o to pick another model."
 EMPTY_REVIEW = "Type a review first: the model answers when you pause typing, or press ctrl+r."
+NO_WORDS = ("The review has only punctuation or symbols, no words for the model to read: "
+            "write a few words of the review.")
 
 
 def models_folder() -> Path:
@@ -167,11 +169,13 @@ class PlaygroundScreen(Screen[None]):
         if self.predictor is None:
             self.notify(f"{NO_MODEL} {PICK_HINT}", severity="warning")
             return
+        from tutor.data.text import tokenize  # the words the model would read
+
         text = self.query_one("#review", TextArea).text
-        if not text.strip():
+        if not text.strip() or not tokenize(text):
             # nothing to read: the last answer was for another review, so it goes
             self.workers.cancel_group(self, "predict")
-            self.clear(EMPTY_REVIEW)
+            self.clear(EMPTY_REVIEW if not text.strip() else NO_WORDS)
             return
         self.predict(text)
 
