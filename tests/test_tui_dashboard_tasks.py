@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_tui_dashboard import open_dashboard, wait_for
@@ -224,3 +225,20 @@ async def test_runs_share_one_training_process_which_ends_with_the_app(tmp_path,
         assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # prepared data is kept
         await pilot.press("ctrl+q")
         assert started[0].wait(timeout=10) is not None
+
+
+@run_async
+async def test_an_imdb_run_keeps_its_model_for_the_playground(tmp_path, monkeypatch):
+    from test_train_cli import _tiny_aclimdb
+
+    from tutor.tui.screens.playground import models_folder
+
+    monkeypatch.setenv("TUTOR_IMDB", str(_tiny_aclimdb(tmp_path)))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"task": "imdb", "model": "LSTM", "units": 4, "epochs": 1,
+                                              "n_train": 40, "n_val": 20, "seq_len": 20})
+        await train(pilot, screen)
+        assert "finished after 1 epoch(s)" in screen.status_note, screen.status_note
+        assert any("playground" in n.message for n in app._notifications)
+        assert [p.name for p in models_folder().glob("*.npz")] == [Path(screen.result.saved_model).name]

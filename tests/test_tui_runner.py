@@ -6,6 +6,7 @@ import json
 import select
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,22 @@ def test_pause_holds_the_run_and_its_time_is_not_counted():
     process.stdin.close()
     assert process.wait(timeout=60) == 0
     assert report[1]["stopped"] and report[1]["fit_seconds"] < wall - 1.5  # the pause is left out
+
+
+def test_a_trained_sentiment_model_is_kept_for_the_playground(tmp_path, monkeypatch):
+    from test_train_cli import _tiny_aclimdb
+
+    from tutor import sentiment
+    from tutor.tui.tasks_bridge import task_defaults
+
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TUTOR_IMDB", str(_tiny_aclimdb(tmp_path)))
+    config = {**task_defaults("imdb", "LSTM"), "units": 4, "epochs": 1, "n_train": 40, "n_val": 20, "seq_len": 20}
+    done = finish(start(config))[-1][1]
+    assert not done.get("error"), done.get("error")
+    path = Path(done["saved_model"])
+    assert path.parent == tmp_path / "home" / "models" and path.name.endswith("-LSTM-4u.npz")
+    model = sentiment.load_model(path)  # what the playground's picker then opens
+    assert model.input == "sequence" and sentiment.predict_text("a wonderful film", model=model)["label"]
+    nyse = finish(start({"task": "nyse", "model": "ar"}))[-1][1]
+    assert nyse["saved_model"] == ""  # only sentiment models are kept for the playground

@@ -42,3 +42,8 @@ def lessons_dir() -> Path:
 
 def assets_dir() -> Path:
     return resource_dir("assets")
+
+
+def models_dir() -> Path:
+    """Where models the learner trains are kept for the playground to offer (`tutor train --out` anywhere)."""
+    return user_home() / "models"

@@ -143,6 +143,7 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
             batch_size = int(cfg.get("batch_size") or 1)
             callback = LiveCallback(emit, switches, math.ceil(len(data.y_train) / batch_size), data.metric)
             result = tasks_bridge.run(cfg, data, [callback], progress)
+            done["saved_model"] = keep_model(cfg, data, result)
             done.update(
                 history={k: list(v) for k, v in result["history"].items()},
                 step_norms={name: [np.asarray(row).tolist() for row in rows]
@@ -158,6 +159,31 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
     else:
         done["seconds"] = time.perf_counter() - started
     return done
+
+
+def keep_model(cfg: Mapping[str, Any], data: Any, result: Mapping[str, Any]) -> str:
+    """Save a trained sentiment model where the playground finds it; its path, or "" if none.
+
+    A run that failed to learn (diverged) or that has nothing to save is not kept; a full disk
+    costs the learner the file, not the run.
+    """
+    from tutor import paths
+    from tutor.tasks import registry
+
+    trained = result.get("trained")
+    if cfg["task"] not in ("imdb", "imdb_bow") or trained is None or result.get("diverged"):
+        return ""
+    metrics = {k: v for k, v in result["metrics"].items() if v is not None}
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg['model']}"
+    if cfg.get("units") and cfg["model"] not in ("lasso",):
+        name += f"-{cfg['units']}u"
+    try:
+        folder = paths.models_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        trained.save(folder / f"{name}.npz", metadata={**registry.metadata(cfg, data), **metrics})
+    except OSError:
+        return ""
+    return str(folder / f"{name}.npz")
 
 
 def listen(lines: IO[str], switches: Switches, configs: queue.Queue[dict[str, Any] | None]) -> None:

@@ -127,6 +127,7 @@ class TrainingDone(Message):
     metric: str = "accuracy"  # "accuracy" or "r2"
     baseline: bool = False  # fitted in one go: no epochs, one final figure
     fit_seconds: float = 0.0  # the engine's fit alone (data preparation and scoring excluded)
+    saved_model: str = ""  # where a trained sentiment model was kept for the playground
 
 
 

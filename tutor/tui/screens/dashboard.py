@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -473,6 +474,9 @@ class DashboardScreen(Screen[None]):
         heatmap = self.query_one(GradHeatmap)
         if not heatmap.rows and heatmap.empty_text.startswith("Training:"):  # no epoch will come now
             heatmap.clear("The run ended before its first epoch: no gradient norms to show.")
+        if message.saved_model:
+            self.notify(f"Saved as {Path(message.saved_model).name}: try it in the playground "
+                        "(F4, then ctrl+o).", title="Model kept", timeout=8)
         if finished and not message.error:
             self.save_run(message)
         if self.experiment is not None and finished and not message.error:
