@@ -177,6 +177,50 @@ async def test_progress_answers_and_position_survive_a_restart(tmp_path):
         assert screen.query_one("#lesson-scroll").scroll_y == 5
 
 
+def hint_shown(screen, exercise_id: str) -> bool:
+    return bool(screen.query_one(f"#ex-{exercise_id} .ex-hint", Static).display)
+
+
+@run_async
+async def test_exercise_keys_act_on_the_exercise_in_view_when_none_has_focus(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        scroll = screen.query_one("#lesson-scroll")
+        screen.query_one("#ex-double").scroll_visible(top=True, animate=False)
+        scroll.focus()
+        await pilot.pause()
+        assert screen.current_panel() is screen.query_one("#ex-double")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert hint_shown(screen, "double") and not hint_shown(screen, "pick")
+        # the key also put focus in that exercise (not in its editor), so the next key agrees
+        assert screen.focused_panel() is screen.query_one("#ex-double")
+        assert not isinstance(app.focused, TextArea)
+
+
+@run_async
+async def test_continue_focuses_the_exercise_it_scrolled_to_and_keys_act_on_it(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        screen.query_one("#ex-vanish").scroll_visible(top=True, animate=False)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        vanish = screen.query_one("#ex-vanish")
+        assert screen.focused_panel() is vanish and screen.current_panel() is vanish
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert hint_shown(screen, "vanish")
+        assert not any(hint_shown(screen, other) for other in ("pick", "count", "double"))
+
+
 @run_async
 async def test_command_palette_jumps_to_a_lesson(tmp_path):
     app = demo_app(tmp_path)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
@@ -19,6 +20,13 @@ if TYPE_CHECKING:
 
 
 WIDE = 150  # columns: room for 75-column prose and a 75-column view side by side
+
+
+def focus_panel(panel: ExercisePanel) -> None:
+    """Put focus in an exercise without scrolling: on its choices, picker or button, not on a
+    text field, so single-letter keys (`v`, `e`) and `esc` keep their lesson meaning."""
+    target = panel.query("RadioSet, Select, Button").first()
+    target.focus(scroll_visible=False)
 
 
 class LessonScreen(Screen[None]):
@@ -70,7 +78,14 @@ class LessonScreen(Screen[None]):
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
         # The prose is laid out on the next refresh; only then does the old offset exist again.
-        self.call_after_refresh(scroll.scroll_to, y=position, animate=False)
+        self.call_after_refresh(self.restore_position, position)
+
+    def restore_position(self, position: float) -> None:
+        """Scroll back to where the learner was; if that shows an exercise, put focus in it."""
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        scroll.scroll_to(y=position, animate=False, immediate=True)  # now: the focus below needs it
+        if position > 0 and (panel := self.visible_panel()) is not None:
+            focus_panel(panel)
 
     def refresh_subtitle(self) -> None:
         """Lesson title and exercises passed, in the header."""
@@ -100,13 +115,37 @@ class LessonScreen(Screen[None]):
         except Exception:  # widgets may already be gone when the app is closing
             pass
 
-    def current_panel(self) -> ExercisePanel | None:
-        """The exercise the learner is working on: the focused one, else the first not passed."""
+    def focused_panel(self) -> ExercisePanel | None:
+        """The exercise that has focus (in one of its widgets), if any."""
         node = self.focused
         while node is not None:
             if isinstance(node, ExercisePanel):
                 return node
             node = node.parent
+        return None
+
+    def visible_panel(self) -> ExercisePanel | None:
+        """The exercise the learner is looking at: the one that fills most of the lesson's
+        viewport (a panel shown whole counts as full), the upper one on a tie; None if none shows."""
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        height = scroll.scrollable_content_region.height
+        viewport = Region(0, round(scroll.scroll_y), max(1, scroll.virtual_size.width), height)
+        best: tuple[float, ExercisePanel] | None = None
+        for panel in self.query(ExercisePanel):
+            region = panel.virtual_region
+            shown = region.intersection(viewport).height
+            if shown <= 0 or region.height <= 0:
+                continue
+            score = shown / min(region.height, height)
+            if best is None or score > best[0]:
+                best = (score, panel)
+        return best[1] if best else None
+
+    def current_panel(self) -> ExercisePanel | None:
+        """The exercise the learner is working on: the focused one, else the one in view,
+        else the first not passed."""
+        if (panel := self.focused_panel() or self.visible_panel()) is not None:
+            return panel
         panels = list(self.query(ExercisePanel))
         for panel in panels:
             if not self.app.course.passed(panel.exercise):
@@ -120,6 +159,8 @@ class LessonScreen(Screen[None]):
             self.notify("This lesson has no exercises.")
         else:
             panel.scroll_visible(animate=False)
+            if self.focused_panel() is None:  # so the next key acts on this exercise too
+                focus_panel(panel)
         return panel
 
     def action_check(self) -> None:
