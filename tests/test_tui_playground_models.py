@@ -93,3 +93,37 @@ async def test_a_bad_model_file_gives_a_notice_and_keeps_the_model(tmp_path):
         await pilot.press("ctrl+o")
         await pilot.press("escape")
         assert app.screen is screen
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows, one string per row."""
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
+@run_async
+async def test_the_picker_fits_80_columns_with_many_models_and_a_long_folder(tmp_path, monkeypatch):
+    home = tmp_path / "home" / "a-rather-long-user-name" / ".local" / "share" / "rnn-tutor"
+    monkeypatch.setenv("TUTOR_HOME", str(home))
+    for k in range(14):
+        save_tiny_model(home / "models" / f"lstm-imdb-{k:02d}-epochs.npz")
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_playground(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ModelPicker)
+        shown = "".join("".join(line.split("│")[1:-1]).replace(" ", "") for line in screen_lines(app))
+        # the whole hint is on screen, wrapped (it ran past the dialog's edge, cut after "(save")
+        hint = (f"…or type the path of a model saved by `tutor train imdb --out` "
+                f"(saved models listed from {home}/models):")
+        assert hint.replace(" ", "") in shown
+        dialog = picker.query_one("Vertical").region
+        field = picker.query_one("#model-path", Input)
+        assert dialog.contains_region(field.region) and field.region.bottom <= 24  # the path field shows
+        await pilot.press("tab")  # and is reached from the list by keyboard
+        assert app.focused is field
+        field.value = str(home / "models" / "lstm-imdb-03-epochs.npz")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is not picker and app.screen.sub_title == "model: lstm-imdb-03-epochs.npz"

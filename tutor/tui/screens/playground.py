@@ -57,6 +57,17 @@ class ModelLoaded(Message):
     error: str = ""
 
 
+class PlaygroundModelPicker(ModelPicker):
+    """The model picker with its hints wrapped to the dialog's width (at 80 columns the hint
+    about typing a path ran past the dialog's edge and was cut off)."""
+
+    DEFAULT_CSS = """
+    PlaygroundModelPicker Vertical > Label {
+        width: 100%;
+    }
+    """
+
+
 def coloured_words(tokens: list[str], trajectory: list[float], start: float = 0.5) -> Text:
     """Each word on a background whose colour and strength say how it moved the prediction."""
     deltas = word_deltas(trajectory, start)
@@ -116,7 +127,7 @@ class PlaygroundScreen(Screen[None]):
 
     def action_pick_model(self) -> None:
         """Open the model picker: the bundled model, a saved one, or a typed path."""
-        self.app.push_screen(ModelPicker(models_folder(), self.model_path), self.use_model)
+        self.app.push_screen(PlaygroundModelPicker(models_folder(), self.model_path), self.use_model)
 
     def use_model(self, choice: str | None) -> None:
         """Switch to the picked model (a file is loaded off the UI thread first)."""
