@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import demo_app, run_async
-from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
+from test_tui_support import demo_app, run_async, write_lessons
+from textual.widgets import Input, OptionList, RadioButton, RadioSet, Static, TextArea
 
+from tutor.tui.app import TutorApp
+from tutor.tui.course_access import load_course
 from tutor.tui.screens.course_map import CourseMapScreen
 from tutor.tui.screens.lesson import LessonScreen
 
@@ -13,6 +15,60 @@ from tutor.tui.screens.lesson import LessonScreen
 @pytest.fixture(autouse=True)
 def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+
+
+LONG_CHOICE = "It carries a hidden state from step to step, with the same weights at every step"
+
+# A lesson written like the real ones: long choices, and prose in TOML multi-line strings with
+# hard line breaks and inline code.
+PROSE_LESSON = f'''
++++
+id = "prose"
+number = 3
+title = "Prose in exercises"
+summary = "Long choices, wrapped hints and explanations."
++++
+
+# Prose in exercises
+
+Some text.
+
+```exercise
+id = "long"
+kind = "quiz"
+title = "What a feed-forward network lacks"
+prompt = "Which property of a recurrent network gives it a memory?"
+choices = ["It has more layers than an MLP", "{LONG_CHOICE}", "It uses ReLU activations"]
+answer = 1
+hint = """
+Index carefully: the derivative you need at that step is `1 - hs[t + 1] ** 2`. Multiply
+element by element.
+
+A second paragraph.
+"""
+solution = "The hidden state."
+explanation = """
+The gradient shrinks by about 0.84 per
+step,
+and 0.84⁴⁹ is tiny.
+"""
+```
+'''
+
+
+def prose_app(tmp_path) -> TutorApp:
+    """The demo lessons plus PROSE_LESSON."""
+    folder = write_lessons(tmp_path / "lessons")
+    (folder / "03-prose.md").write_text(PROSE_LESSON.lstrip(), encoding="utf-8")
+    return TutorApp(course=load_course(folder))
+
+
+async def open_prose(pilot) -> LessonScreen:
+    pilot.app.open_lesson("prose")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, LessonScreen) and screen.lesson_id == "prose"
+    return screen
 
 
 def result_of(screen, exercise_id: str) -> str:
@@ -70,6 +126,26 @@ async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path)
         assert "Right" in result_of(screen, "pick")
         assert app.course.passed(screen.lesson.exercise("pick"))
         assert "1/4" in screen.sub_title
+
+
+@run_async
+async def test_long_quiz_choices_wrap_and_keys_still_choose(tmp_path):
+    app = prose_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_prose(pilot)
+        choices = screen.query_one("#ex-long RadioSet", RadioSet)
+        long = list(choices.query(RadioButton))[1]
+        assert long.size.height >= 2  # wrapped, not cut off at 80 columns
+        shown = " ".join(str(long.render()).split())
+        assert LONG_CHOICE in shown and "…" not in shown
+        assert long.region.right <= 80
+        choices.focus()
+        await pilot.press("down", "enter")  # the keyboard works as on any RadioSet
+        await pilot.pause()
+        assert choices.pressed_index == 1 and long.value
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "Right" in result_of(screen, "long")
 
 
 @run_async

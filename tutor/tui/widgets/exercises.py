@@ -10,6 +10,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -57,6 +59,37 @@ def result_text(result: CheckResult) -> Text:
     for line in result.details:
         text.append("\n  " + line)
     return text
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose long label wraps onto more lines, under itself, instead of being cut
+    off (Textual's RadioButton is one line high). Keys and clicks are a RadioButton's."""
+
+    DEFAULT_CSS = """
+    ChoiceButton {
+        height: auto;
+    }
+    """
+
+    def _label_lines(self, width: int) -> list[Content]:
+        """The label wrapped to what is left of `width` beside the button and its padding."""
+        room = max(8, width - self._button.cell_length - 2)
+        return self._label.wrap(room) or [Content("")]
+
+    def render(self) -> Content:
+        button = self._button
+        style = self.get_visual_style("toggle--label")
+        lines = self._label_lines(self.content_size.width)
+        wide = max(line.cell_length for line in lines)
+        indent = Content(" " * button.cell_length)
+        return Content("\n").join(
+            Content.assemble(button if n == 0 else indent,
+                             line.pad(1, 1 + wide - line.cell_length).stylize_before(style))
+            for n, line in enumerate(lines)
+        )
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._label_lines(width))
 
 
 class ExercisePanel(Vertical):
@@ -148,7 +181,7 @@ class QuizPanel(ExercisePanel):
         if ex.quiz_style == "choice":
             with RadioSet(classes="quiz-choices"):
                 for choice in ex.choices:
-                    yield RadioButton(choice)
+                    yield ChoiceButton(choice)
         elif ex.quiz_style == "sort":
             options = [(choice, n) for n, choice in enumerate(ex.choices)]
             for n, item in enumerate(ex.items):
