@@ -168,7 +168,8 @@ class DashboardScreen(Screen[None]):
         yield Header(icon="∿")
         yield Static(id="run-status")
         with TabbedContent(initial="setup", id="dash-tabs"):
-            with TabPane("Setup", id="setup"), VerticalScroll():
+            # not a tab stop of its own: focusing a field scrolls the form to it
+            with TabPane("Setup", id="setup"), VerticalScroll(can_focus=False):
                 with Grid(id="setup-form"):
                     for key, (label, options) in SELECT_FIELDS.items():
                         yield Label(label, id=f"l-{key}")
