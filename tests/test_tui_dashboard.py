@@ -159,3 +159,12 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         assert isinstance(app.screen, CourseMapScreen)
 
 
+
+
+@run_async
+async def test_tab_goes_from_the_tabs_straight_to_the_first_field(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {})
+        chain = screen.focus_chain
+        assert chain[1].id == "f-task"  # no invisible stop (the form's scroll container) between
