@@ -168,3 +168,16 @@ async def test_tab_goes_from_the_tabs_straight_to_the_first_field(tmp_path):
         screen = await open_dashboard(pilot, {})
         chain = screen.focus_chain
         assert chain[1].id == "f-task"  # no invisible stop (the form's scroll container) between
+
+
+@run_async
+async def test_a_bad_setting_is_a_notice_and_focus_goes_to_its_field(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot, {"units": "-5"})
+        screen.query_one("#f-lr").focus()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.control is None  # nothing started
+        assert any("Units must be >= 1" in n.message for n in app._notifications)
+        assert app.focused is screen.query_one("#f-units")

@@ -79,6 +79,14 @@ SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
 FIELDS = (*SELECT_FIELDS, *NUMBER_FIELDS)
 
 
+class FieldError(ValueError):
+    """A setting the form cannot use; `key` names its field."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def model_options(task: str) -> list[tuple[str, str]]:
     """The models a task offers (every course model for a task the registry lacks)."""
     models = TASKS[task].models if task in TASKS else experiments.MODELS
@@ -231,10 +239,10 @@ class DashboardScreen(Screen[None]):
             try:
                 value = kind(text)
             except ValueError:
-                raise ValueError(f"{label}: {text!r} is not a valid number") from None
+                raise FieldError(key, f"{label}: {text!r} is not a valid number") from None
             if value < low or (value == low and not inclusive) or (key == "dropout" and value >= 1):
                 bound = "below 1" if key == "dropout" and value >= 1 else f"{'>=' if inclusive else '>'} {low:g}"
-                raise ValueError(f"{label} must be {bound} ({key} = {text})")
+                raise FieldError(key, f"{label} must be {bound} ({key} = {text})")
             config[key] = value
         if config.get("n_train") is None:
             config.pop("n_train", None)
@@ -330,6 +338,8 @@ class DashboardScreen(Screen[None]):
             self.notify(f"{exc}. Fix it in Setup and start again.", title="Cannot start",
                         severity="error")
             self.show_tab("setup")
+            if isinstance(exc, FieldError):  # straight back into the field to fix
+                self.query_one(f"#f-{exc.key}").focus()
             return
         self.begin(config)
 
