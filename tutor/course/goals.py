@@ -49,7 +49,7 @@ def _gradient_vanishes(logs: Mapping[str, Any]) -> CheckResult:
     return CheckResult(
         passed,
         f"First-step / last-step gradient norm: {ratio:.2g}"
-        + (" (it vanished)." if passed else " (still under 100x smaller: lengthen the sequence)."),
+        + (" (under 0.01: it vanished)." if passed else " (not yet under 0.01: lengthen the sequence)."),
     )
 
 
