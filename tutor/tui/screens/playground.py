@@ -33,10 +33,10 @@ NO_WORDS = ("The review has only punctuation or symbols, no words for the model 
 
 
 def models_folder() -> Path:
-    """Where the picker looks for models the learner trained (`tutor train imdb --out`)."""
+    """Where the picker looks for models the learner trained (the dashboard's IMDb runs, `tutor train --out`)."""
     from tutor import paths
 
-    return paths.user_home() / "models"
+    return paths.models_dir()
 
 
 @dataclass
@@ -55,17 +55,6 @@ class ModelLoaded(Message):
     path: str
     model: Any = None  # tutor.sentiment.SentimentModel
     error: str = ""
-
-
-class PlaygroundModelPicker(ModelPicker):
-    """The model picker with its hints wrapped to the dialog's width (at 80 columns the hint
-    about typing a path ran past the dialog's edge and was cut off)."""
-
-    DEFAULT_CSS = """
-    PlaygroundModelPicker Vertical > Label {
-        width: 100%;
-    }
-    """
 
 
 def coloured_words(tokens: list[str], trajectory: list[float], start: float = 0.5) -> Text:
@@ -91,7 +80,7 @@ class PlaygroundScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "predict", "Predict", priority=True),
         Binding("ctrl+o", "pick_model", "Model", priority=True),
-        Binding("f2", "app.goto_mode('map')", "Map"),
+        Binding("f2", "app.goto_mode('map')", "Course"),
     ]
 
     app: TutorApp  # type: ignore[assignment]
@@ -127,7 +116,7 @@ class PlaygroundScreen(Screen[None]):
 
     def action_pick_model(self) -> None:
         """Open the model picker: the bundled model, a saved one, or a typed path."""
-        self.app.push_screen(PlaygroundModelPicker(models_folder(), self.model_path), self.use_model)
+        self.app.push_screen(ModelPicker(models_folder(), self.model_path), self.use_model)
 
     def use_model(self, choice: str | None) -> None:
         """Switch to the picked model (a file is loaded off the UI thread first)."""

@@ -44,6 +44,7 @@ class ModelPicker(ModalScreen[str | None]):
         max-height: 10;
     }
     ModelPicker Label {
+        width: 100%;  /* the hints wrap inside the dialog rather than run past its edge */
         color: $text-muted;
         margin: 1 0 0 0;
     }
