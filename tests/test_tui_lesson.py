@@ -149,6 +149,32 @@ async def test_long_quiz_choices_wrap_and_keys_still_choose(tmp_path):
 
 
 @run_async
+async def test_hints_and_explanations_are_reflowed_with_inline_code_styled(tmp_path):
+    app = prose_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_prose(pilot)
+        choices = screen.query_one("#ex-long RadioSet", RadioSet)
+        choices.focus()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        hint = screen.query_one("#ex-long .ex-hint", Static)
+        text = str(hint.render())
+        # the TOML line break is a space, the blank line a paragraph, the backticks are gone
+        assert "is 1 - hs[t + 1] ** 2. Multiply element by element.\n\nA second paragraph." in text
+        assert "`" not in text
+        # ... and the code is shown in its own style, as in the lesson's Markdown
+        code = [seg for y in range(hint.size.height) for seg in hint.render_line(y)
+                if seg.text.startswith("1 - hs")]
+        plain = [seg for y in range(hint.size.height) for seg in hint.render_line(y)
+                 if "Multiply" in seg.text]
+        assert code and plain and code[0].style != plain[0].style
+        await pilot.press("down", "enter", "ctrl+r")
+        await pilot.pause()
+        verdict = result_of(screen, "long")
+        assert "Right" in verdict and "0.84 per step, and 0.84⁴⁹ is tiny." in verdict
+
+
+@run_async
 async def test_numeric_quiz_accepts_typed_numbers(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
+from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import (
@@ -50,14 +52,118 @@ class CodeRan(Message):
     result: CheckResult
 
 
-def result_text(result: CheckResult) -> Text:
-    """A verdict as the learner reads it: a coloured first line, then the details."""
-    text = Text()
+_MARKDOWN = MarkdownIt("commonmark")
+_INLINE_STYLES = {"em": ".prose--em", "strong": ".prose--strong", "s": ".prose--strong",
+                  "link": ".prose--link"}
+
+
+def _inline(tokens: list[Token]) -> Content:
+    """One paragraph's inline Markdown as Content: a line break in the source is a space."""
+    text: list[str] = []
+    spans: list[Span] = []
+    opened: list[tuple[str, int]] = []
+    position = 0
+
+    def add(piece: str) -> None:
+        nonlocal position
+        text.append(piece)
+        position += len(piece)
+
+    for token in tokens:
+        kind = token.type
+        if kind in ("text", "html_inline"):
+            add(token.content)
+        elif kind == "softbreak":
+            add(" ")
+        elif kind == "hardbreak":
+            add("\n")
+        elif kind == "code_inline":
+            spans.append(Span(position, position + len(token.content), ".prose--code"))
+            add(token.content)
+        elif kind == "image":
+            add(token.content)
+        elif kind.endswith("_open") and kind[:-5] in _INLINE_STYLES:
+            opened.append((_INLINE_STYLES[kind[:-5]], position))
+        elif kind.endswith("_close") and opened:
+            style, start = opened.pop()
+            spans.append(Span(start, position, style))
+    return Content("".join(text), spans)
+
+
+def prose(markdown: str) -> Content:
+    """Exercise prose (a hint, an explanation) as the learner should read it.
+
+    Lessons write these as TOML multi-line strings, broken wherever the line got long: a single
+    line break is a space (the widget wraps to its width), a blank line still starts a new
+    paragraph. `code`, *emphasis* and **strong** are styled (see Prose), code blocks kept as they are,
+    list items get a bullet.
+    """
+    blocks: list[tuple[bool, Content]] = []  # (a list item after another?, the block)
+    bullet = ""
+    depth = 0
+    first_item = False
+    for token in _MARKDOWN.parse(markdown.strip()):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+            first_item = depth == 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif kind == "list_item_open":
+            bullet = "  " * (depth - 1) + (f"{token.info}{token.markup} " if token.info else "• ")
+        elif kind == "inline":
+            blocks.append((depth > 0 and not first_item, Content(bullet) + _inline(token.children or [])))
+            bullet, first_item = "", False
+        elif kind in ("fence", "code_block"):
+            code = token.content.rstrip("\n")
+            blocks.append((False, Content(code, [Span(0, len(code), ".prose--code")])))
+    content = Content("")
+    for n, (item, block) in enumerate(blocks):
+        if n:  # list items one per line; paragraphs and code blocks apart
+            content += "\n" if item else "\n\n"
+        content += block
+    return content
+
+
+class Prose(Static):
+    """A Static for exercise prose: styles the `code`, *em* and **strong** spans of `prose()`."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"prose--code", "prose--em", "prose--strong",
+                                              "prose--link"}
+    DEFAULT_CSS = """
+    Prose {
+        height: auto;
+        &:dark > .prose--code {
+            background: $warning 10%;
+            color: $text-warning 95%;
+        }
+        &:light > .prose--code {
+            background: $error 5%;
+            color: $text-error 95%;
+        }
+        & > .prose--em {
+            text-style: italic;
+        }
+        & > .prose--strong {
+            text-style: bold;
+        }
+        & > .prose--link {
+            text-style: underline;
+        }
+    }
+    """
+
+
+def result_text(result: CheckResult, explained: bool = False) -> Content:
+    """A verdict as the learner reads it: a coloured first line, then the details.
+
+    `explained`: the details are prose (a quiz's explanation), reflowed and styled by `prose()`;
+    otherwise they are shown line by line, as they are (a code error, the values of a run).
+    """
     mark, style = ("✔ ", "bold green") if result.passed else ("✘ ", "bold red")
-    text.append(mark, style=style)
-    text.append(result.message, style="bold")
+    text = Content.assemble((mark, style), (result.message, "bold"))
     for line in result.details:
-        text.append("\n  " + line)
+        text = text + ("\n\n" + prose(line) if explained else Content("\n  " + line))
     return text
 
 
@@ -115,8 +221,8 @@ class ExercisePanel(Vertical):
         )
         yield Markdown(ex.prompt_markdown, classes="ex-prompt")
         yield from self.compose_answer()
-        yield Static("", classes="ex-result")
-        yield Static("", classes="ex-hint")
+        yield Prose("", classes="ex-result")
+        yield Prose("", classes="ex-hint")
         yield Markdown("", classes="ex-solution")
         yield Static(Text(self.keys, style="dim"), classes="ex-keys")
 
@@ -130,10 +236,12 @@ class ExercisePanel(Vertical):
     def submit(self) -> None:
         """Judge the current answer (kinds that block do it in a worker)."""
 
+    explained = False  # the verdict's details are prose (see result_text)
+
     def show_result(self, result: CheckResult) -> None:
         """Show a verdict."""
         widget = self.query_one(".ex-result", Static)
-        widget.update(result_text(result))
+        widget.update(result_text(result, explained=self.explained))
         widget.set_class(result.passed, "-passed")
         widget.set_class(not result.passed, "-failed")
         widget.display = True
@@ -141,7 +249,7 @@ class ExercisePanel(Vertical):
     def show_hint(self) -> None:
         """Show the hint (always allowed: it teaches the idea)."""
         hint = self.query_one(".ex-hint", Static)
-        hint.update(Text.assemble(("Hint: ", "bold"), self.exercise.hint or "none for this one."))
+        hint.update(Content.styled("Hint: ", "bold") + prose(self.exercise.hint or "none for this one."))
         hint.display = True
 
     def solution_markdown(self) -> str:
@@ -175,6 +283,8 @@ class ExercisePanel(Vertical):
 
 class QuizPanel(ExercisePanel):
     """Multiple choice (radio buttons), sorting (one select per item) or a number."""
+
+    explained = True  # a right answer comes with the lesson's explanation
 
     def compose_answer(self) -> ComposeResult:
         ex = self.exercise
