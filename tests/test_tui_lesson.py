@@ -253,6 +253,46 @@ async def test_in_the_code_editor_tab_indents_and_escape_moves_on(tmp_path):
 
 
 @run_async
+async def test_the_code_editor_keeps_indentation_on_enter(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        editor = screen.query_one("#ex-double TextArea", TextArea)
+        editor.text = ""
+        editor.focus()
+        await pilot.press(*"def f(x):", "enter", *"for w in x:", "enter", *"y = w", "enter", "z")
+        assert editor.text == "def f(x):\n    for w in x:\n        y = w\n        z"
+        editor.text = "    a = 1"
+        editor.move_cursor((0, 4))  # enter inside the indentation: no deeper than the cursor
+        await pilot.press("enter")
+        assert editor.text == "    \n    a = 1"
+
+
+def footer_keys(app) -> dict[str, str]:
+    """What the footer offers: key -> description."""
+    return {key: b.binding.description for key, b in app.screen.active_bindings.items()
+            if b.binding.show}
+
+
+@run_async
+async def test_the_footer_says_what_escape_does_in_the_code_editor(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        assert footer_keys(app)["escape"] == "Back"
+        screen.query_one("#ex-double TextArea", TextArea).focus()
+        await pilot.pause()
+        assert footer_keys(app)["escape"] == "Leave editor"
+        await pilot.press("escape")  # leaves the editor, stays in the lesson
+        await pilot.pause()
+        assert app.screen is screen and not isinstance(app.focused, TextArea)
+        assert footer_keys(app)["escape"] == "Back"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+@run_async
 async def test_progress_answers_and_position_survive_a_restart(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

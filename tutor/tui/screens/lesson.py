@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Region
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Markdown, Static, TextArea
 
 from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
@@ -41,6 +41,8 @@ class LessonScreen(Screen[None]):
         Binding("e", "exercises", "Exercises", show=False),
         Binding("v", "views", "Views"),
         Binding("escape", "back", "Back"),
+        # In a code editor escape leaves the editor (TextArea does it itself): the footer says so.
+        Binding("escape", "leave_editor", "Leave editor"),
     ]
     # From this width the views sit beside the prose; below it a view takes the prose's place.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]
@@ -193,10 +195,17 @@ class LessonScreen(Screen[None]):
         self.app.open_lesson(target.id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`v` only where the lesson has views (hidden from the footer elsewhere)."""
+        """`v` only where the lesson has views (hidden from the footer elsewhere); `esc` is "Back"
+        except in a code editor, where it leaves the editor (the bindings refresh on focus)."""
         if action == "views":
             return bool(self.lesson.views)
+        if action in ("back", "leave_editor"):
+            return isinstance(self.focused, TextArea) == (action == "leave_editor")
         return True
+
+    def action_leave_editor(self) -> None:
+        """What escape does in a TextArea (which handles it before this binding is reached)."""
+        self.focus_next()
 
     def action_views(self) -> None:
         """Show the lesson's next live view; after the last one, close the panel."""

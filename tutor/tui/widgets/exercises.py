@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content, Span
@@ -349,6 +349,26 @@ class QuizPanel(ExercisePanel):
         self.submit()
 
 
+class CodeEditor(TextArea):
+    """TextArea.code_editor that keeps indentation: enter starts the new line at the current
+    line's indent, one level deeper after a line ending in ':' (as Python editors do)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self._restart_blink()
+            start, end = self.selection
+            row, column = min(start, end)
+            before = self.document[row][:column]
+            indent = before[: len(before) - len(before.lstrip())]
+            if before.rstrip().endswith(":"):
+                indent += "\t" if self.indent_type == "tabs" else " " * self.indent_width
+            self.replace("\n" + indent, start, end, maintain_selection_offset=False)
+            return
+        await super()._on_key(event)
+
+
 class CodePanel(ExercisePanel):
     """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread."""
 
@@ -356,7 +376,7 @@ class CodePanel(ExercisePanel):
     keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · esc leaves the editor"
 
     def compose_answer(self) -> ComposeResult:
-        yield TextArea.code_editor(self.exercise.starter, language="python", theme="css",
+        yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css",
                                    classes="code-editor")
         yield Button("Run and check", classes="ex-check", compact=True)
 
