@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 
 from tutor.course import (
+    CodeTest,
+    Exercise,
     can_show_solution,
     check_experiment,
     check_quiz,
     load_lessons,
     parse_lesson,
     parse_number,
+    run_code,
 )
+from tutor.course.checking import checks_passed
 from tutor.course.goals import validate_goal
 
 LESSON = textwrap.dedent(
@@ -159,6 +163,18 @@ def test_parse_number_forms():
     assert parse_number(" 2.5e-1 ") == 0.25
     with pytest.raises(ValueError):
         parse_number("1/0")
+
+
+def test_passed_checks_are_counted_in_proper_english():
+    assert checks_passed(1) == "The 1 check passed."
+    assert checks_passed(3) == "All 3 checks passed."
+    double = Exercise(
+        id="double", lesson_id="test", kind="code", title="Double", prompt_markdown="Double it.",
+        hint="2 * x", solution="def double(x):\n    return 2 * x\n", functions=("double",),
+        tests=(CodeTest(args=(3.0,), expected=6.0),),
+    )
+    result = run_code(double, double.solution, timeout=5)
+    assert result.passed and result.message == "The 1 check passed."
 
 
 def test_solution_only_after_an_attempt():
