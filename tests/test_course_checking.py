@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from tutor.course import (
     parse_number,
     run_code,
 )
-from tutor.course.checking import checks_passed
 from tutor.course.goals import validate_goal
 
 LESSON = textwrap.dedent(
@@ -166,8 +166,6 @@ def test_parse_number_forms():
 
 
 def test_passed_checks_are_counted_in_proper_english():
-    assert checks_passed(1) == "The 1 check passed."
-    assert checks_passed(3) == "All 3 checks passed."
     double = Exercise(
         id="double", lesson_id="test", kind="code", title="Double", prompt_markdown="Double it.",
         hint="2 * x", solution="def double(x):\n    return 2 * x\n", functions=("double",),
@@ -175,6 +173,8 @@ def test_passed_checks_are_counted_in_proper_english():
     )
     result = run_code(double, double.solution, timeout=5)
     assert result.passed and result.message == "The 1 check passed."
+    twice = replace(double, tests=(CodeTest(args=(3.0,), expected=6.0), CodeTest(args=(1.0,), expected=2.0)))
+    assert run_code(twice, double.solution, timeout=5).message == "All 2 checks passed."
 
 
 def test_solution_only_after_an_attempt():

@@ -34,7 +34,8 @@ async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monke
                 await pilot.press("ctrl+t")  # the hint of the focused exercise
                 await pilot.pause()
                 hint = panel.query_one(".ex-hint")
-                assert hint.display and panel.exercise.hint.split()[0] in str(hint.render())
+                # the hint's first word, as shown: inline code loses its backticks on screen
+                assert hint.display and panel.exercise.hint.split()[0].strip("`*") in str(hint.render())
             await pilot.press("ctrl+n")
             await pilot.pause()
         assert app.screen.lesson_id == lessons[-1].id  # ctrl+n on the last lesson stays there

@@ -214,7 +214,8 @@ def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
             message, details = describe_exception(exc, source)
             return _fail(message, details)
     total = len(tests) + (1 if check_source else 0)
-    return {"passed": True, "message": f"All {total} checks passed.", "details": []}
+    message = "The 1 check passed." if total == 1 else f"All {total} checks passed."
+    return {"passed": True, "message": message, "details": []}
 
 
 def _memory_note(exc: BaseException, spec: dict[str, Any]) -> list[str]:
