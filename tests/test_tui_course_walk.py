@@ -39,3 +39,20 @@ async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monke
             await pilot.press("ctrl+n")
             await pilot.pause()
         assert app.screen.lesson_id == lessons[-1].id  # ctrl+n on the last lesson stays there
+
+
+@run_async
+async def test_the_map_wraps_each_description_under_its_title(tmp_path, monkeypatch):
+    from textual.widgets import OptionList
+
+    from tutor.tui.screens.course_map import SUMMARY_INDENT
+
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
+    app = TutorApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("#lessons", OptionList)
+        for n in range(options.option_count):
+            title, *description = str(options.get_option_at_index(n).prompt).split("\n")
+            assert description and all(line.startswith(SUMMARY_INDENT) for line in description), title
+            assert all(len(line) <= options.content_size.width for line in description), title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -14,6 +15,9 @@ from textual.widgets.option_list import Option
 if TYPE_CHECKING:
     from tutor.course.model import Lesson
     from tutor.tui.app import TutorApp
+
+
+SUMMARY_INDENT = "    "  # a lesson's description sits under its title
 
 
 def progress_bar(done: int, total: int, width: int = 5) -> str:
@@ -49,6 +53,9 @@ class CourseMapScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
 
+    def on_resize(self) -> None:
+        self.refresh_lessons()  # the descriptions are wrapped to the width
+
     def _last_lesson(self) -> Lesson | None:
         """The lesson the learner was reading last, if the store knows it."""
         course = self.app.course
@@ -65,6 +72,10 @@ class CourseMapScreen(Screen[None]):
         highlighted = options.highlighted
         options.clear_options()
         done_total = [0, 0]
+        # room beside the indent: the list's width once laid out (the screen's before that),
+        # less the scrollbar and the highlight's padding
+        room = options.content_size.width or self.app.size.width - 4
+        width = max(20, room - len(SUMMARY_INDENT) - 3)
         for lesson in course.lessons:
             done, total = course.progress(lesson)
             done_total[0] += done
@@ -74,7 +85,9 @@ class CourseMapScreen(Screen[None]):
             prompt.append(lesson.title, style="bold")
             mark = " ✓" if total and done == total else ""
             prompt.append(f"  {progress_bar(done, total)} {done}/{total}{mark}\n")
-            prompt.append(f"    {lesson.summary}", style="dim")
+            # wrapped here, so every line of the description keeps the same indent
+            lines = textwrap.wrap(lesson.summary, width) or [""]
+            prompt.append("\n".join(SUMMARY_INDENT + line for line in lines), style="dim")
             options.add_option(Option(prompt, id=lesson.id))
         if highlighted is not None and highlighted < options.option_count:
             options.highlighted = highlighted
