@@ -130,7 +130,6 @@ class TrainingDone(Message):
     saved_model: str = ""  # where a trained sentiment model was kept for the playground
 
 
-
 MESSAGES: dict[str, type[Message]] = {
     "batch": BatchProgress, "epoch": EpochDone, "stage": StageProgress, "done": TrainingDone,
 }
