@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -55,18 +54,16 @@ def headless_fit(config: Mapping[str, Any]) -> float:
     A fresh process, as in the app: timing it inside this (warmed-up) process would flatter the
     headless side with buffers and imports the app's fresh process has yet to make.
     """
-    from tutor.tui.training import CHILD_COMMAND
+    from tutor.tui.training import Trainer
 
+    trainer = Trainer()  # the dashboard's own client of the process, without the dashboard
     kind, fields = "", {}
-    with subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as process:
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(dict(config)) + "\n")
-        process.stdin.flush()  # stdin stays open: its end would mean "stop"
-        for line in process.stdout:
+    try:
+        trainer.send(json.dumps(dict(config)))
+        while kind != "done" and (line := trainer.reports.get()):
             kind, fields = json.loads(line)
-            if kind == "done":
-                break
-        process.stdin.close()
+    finally:
+        trainer.close(wait=5.0)
     if kind != "done" or fields.get("error"):
         raise TutorError(f"the headless run failed: {fields.get('error') or 'no report'}")
     return float(fields["fit_seconds"])

@@ -175,7 +175,7 @@ def keep_model(cfg: Mapping[str, Any], data: Any, result: Mapping[str, Any]) -> 
         return ""
     metrics = {k: v for k, v in result["metrics"].items() if v is not None}
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg['model']}"
-    if cfg.get("units") and cfg["model"] not in ("lasso",):
+    if cfg.get("units") and cfg["model"] != "lasso":
         name += f"-{cfg['units']}u"
     try:
         folder = paths.models_dir()
