@@ -30,7 +30,9 @@ def test_bad_input_is_one_line_on_stderr_and_exit_1(tmp_path):
     env = {"TUTOR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
         [sys.executable, "-m", "tutor", "data", "status", "--path", str(tmp_path / "nowhere")],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr

@@ -167,8 +167,14 @@ def test_parse_number_forms():
 
 def test_passed_checks_are_counted_in_proper_english():
     double = Exercise(
-        id="double", lesson_id="test", kind="code", title="Double", prompt_markdown="Double it.",
-        hint="2 * x", solution="def double(x):\n    return 2 * x\n", functions=("double",),
+        id="double",
+        lesson_id="test",
+        kind="code",
+        title="Double",
+        prompt_markdown="Double it.",
+        hint="2 * x",
+        solution="def double(x):\n    return 2 * x\n",
+        functions=("double",),
         tests=(CodeTest(args=(3.0,), expected=6.0),),
     )
     result = run_code(double, double.solution, timeout=5)

@@ -27,9 +27,7 @@ def _lesson(n_exercises: int = 3) -> Lesson:
         )
         for i in range(n_exercises)
     )
-    return Lesson(
-        id="demo", number=1, title="Demo", summary="s", body_markdown="b", exercises=exercises
-    )
+    return Lesson(id="demo", number=1, title="Demo", summary="s", body_markdown="b", exercises=exercises)
 
 
 @pytest.fixture

@@ -48,8 +48,7 @@ def make_archive(tmp_path: Path) -> Path:
 
 def check_train(d):
     # ordered neg then pos, each by numeric id; unsup skipped
-    assert d.texts == ["Not great, caf\u00e9 scene aside", "Dull and long", "Good fun",
-                       "Wonderful<br />film."]
+    assert d.texts == ["Not great, caf\u00e9 scene aside", "Dull and long", "Good fun", "Wonderful<br />film."]
     assert d.labels.tolist() == [0, 0, 1, 1]
     assert d.ratings.tolist() == [4, 1, 8, 9]
     assert d.ids.tolist() == [0, 3, 2, 10]
@@ -154,8 +153,7 @@ def server(tmp_path):
     archive = make_archive(tmp_path / "served")
     handler = type("Handler", (_Handler,), {"payload": archive.read_bytes()})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
@@ -170,8 +168,13 @@ def test_download_success(server, tmp_path):
     base, payload = server
     dest = tmp_path / "dl" / IMDB_ARCHIVE
     calls = []
-    path = download(f"{base}/ok", dest, md5=hashlib.md5(payload).hexdigest(),
-                    progress=lambda done, total: calls.append((done, total)), timeout=10)
+    path = download(
+        f"{base}/ok",
+        dest,
+        md5=hashlib.md5(payload).hexdigest(),
+        progress=lambda done, total: calls.append((done, total)),
+        timeout=10,
+    )
     assert path == dest and dest.read_bytes() == payload
     assert calls[0] == (0, len(payload)) and calls[-1] == (len(payload), len(payload))
     assert [p.name for p in dest.parent.iterdir()] == [IMDB_ARCHIVE]  # no temp file left

@@ -22,8 +22,7 @@ from tutor.data import (
     [
         ("Great movie!<br /><br />Loved it.", ["great", "movie", "loved", "it"]),
         ("one<br>two<br/>three<BR />four", ["one", "two", "three", "four"]),
-        ("I don't think it's the director's fault", ["i", "don't", "think", "it's", "the",
-                                                      "director's", "fault"]),
+        ("I don't think it's the director's fault", ["i", "don't", "think", "it's", "the", "director's", "fault"]),
         ("'Quoted' words, and 'tis", ["quoted", "words", "and", "tis"]),
         ("Don\u2019t", ["don't"]),
         ("10/10 -- a must-see...", ["10", "10", "a", "must", "see"]),

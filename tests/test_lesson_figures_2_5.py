@@ -218,8 +218,7 @@ def test_lesson5_gradient_solution_against_the_engine():
     rng = np.random.default_rng(0)
     K, p = 4, 3
     x, y = rng.standard_normal(p), 0.7
-    model = Sequential([Dense(K, activation="sigmoid", input_dim=p, dtype=np.float64),
-                        Dense(1, dtype=np.float64)])
+    model = Sequential([Dense(K, activation="sigmoid", input_dim=p, dtype=np.float64), Dense(1, dtype=np.float64)])
     model.compile(loss="mse", optimizer="sgd", lr=0.1)
     hidden, out = model.layers
     w0, W = hidden.params["b"], hidden.params["W"].T  # the engine stores W as (p, K)
@@ -247,9 +246,9 @@ def test_lesson5_learning_rate_experiments():
     assert round(small["loss"][0], 2) == 0.76 and round(small["loss"][-1], 2) == 0.70
     assert small["val_accuracy"][-1] < 0.95  # the preset of "too small" does not pass its goal
     slow = _lr_run(0.01)
-    assert slow["val_accuracy"][-1] >= 0.95 and min(
-        i for i, a in enumerate(slow["val_accuracy"]) if a >= 0.95
-    ) >= 5  # "0.01 needs about 8 epochs"
+    assert (
+        slow["val_accuracy"][-1] >= 0.95 and min(i for i, a in enumerate(slow["val_accuracy"]) if a >= 0.95) >= 5
+    )  # "0.01 needs about 8 epochs"
     assert _lr_run(0.3)["val_accuracy"][0] == 1.0  # "0.3 does it in the first epoch"
     for lr in (0.1, 1.0, 2.0):
         assert _lr_run(lr)["val_accuracy"][-1] >= 0.95, lr

@@ -86,8 +86,12 @@ def _run_preset(config: dict) -> tuple[dict, dict]:
 @pytest.mark.parametrize(
     ("seq_len", "ratio", "vanishes"),
     [
-        (10, 0.38, False), (20, 0.044, False), (25, 0.013, False),
-        (30, 0.007, True), (50, 0.00014, True), (100, 1.6e-8, True),
+        (10, 0.38, False),
+        (20, 0.044, False),
+        (25, 0.013, False),
+        (30, 0.007, True),
+        (50, 0.00014, True),
+        (100, 1.6e-8, True),
     ],
 )
 def test_l7_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
@@ -244,8 +248,14 @@ def test_l10_linear_figures_and_the_lag_table():
     assert round(_ar_r2(d, day_of_week=True), 4) == 0.4596
     vol = 1  # log_volume's column
     assert round(_r2(d.y[~d.train], d.X[~d.train, -1, vol]), 4) == 0.1803
-    table = {1: (6050, 0.345, 0.405), 2: (6049, 0.365, 0.429), 3: (6048, 0.387, 0.449),
-             5: (6046, 0.413, 0.460), 10: (6041, 0.415, 0.458), 20: (6031, 0.416, 0.454)}
+    table = {
+        1: (6050, 0.345, 0.405),
+        2: (6049, 0.365, 0.429),
+        3: (6048, 0.387, 0.449),
+        5: (6046, 0.413, 0.460),
+        10: (6041, 0.415, 0.458),
+        20: (6031, 0.416, 0.454),
+    }
     for lag, (pairs, ar, ar_dow) in table.items():
         d = load_nyse_lagged(lag)
         assert len(d.y) == pairs

@@ -40,8 +40,15 @@ def seq_model(tmp_path_factory):
     from tutor.data import pad_sequences
 
     x = pad_sequences([vocab.encode(tokenize(t)) for t in texts], 12)
-    model = Sequential([Embedding(len(vocab), 8, mask_zero=True), GRU(8, return_sequences=True),
-                        GlobalAveragePooling1D(), Dense(1, activation="sigmoid")], seed=1)
+    model = Sequential(
+        [
+            Embedding(len(vocab), 8, mask_zero=True),
+            GRU(8, return_sequences=True),
+            GlobalAveragePooling1D(),
+            Dense(1, activation="sigmoid"),
+        ],
+        seed=1,
+    )
     model.compile("binary_crossentropy", "adam", ["accuracy"], lr=0.02)
     model.fit(x, y, epochs=15, batch_size=32, seed=0)
     path = tmp_path_factory.mktemp("models") / "seq.npz"

@@ -8,9 +8,7 @@ import pytest
 from tutor.tasks import forecast, registry
 
 
-@pytest.mark.parametrize(
-    ("model", "published"), [("ar", 0.41), ("ar-dow", 0.46), ("naive", 0.18)]
-)
+@pytest.mark.parametrize(("model", "published"), [("ar", 0.41), ("ar-dow", 0.46), ("naive", 0.18)])
 def test_baselines_reproduce_the_published_test_r2(model, published):
     result = registry.run({"task": "nyse", "model": model})
     assert result["metrics"]["test_r2"] == pytest.approx(published, abs=0.01)

@@ -17,8 +17,9 @@ def _orthogonal_design(n=60, p=6, seed=0):
 
 
 def test_soft_threshold():
-    np.testing.assert_array_equal(soft_threshold(np.array([-3.0, -0.5, 0.0, 0.5, 2.0]), 1.0),
-                                  [-2.0, 0.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(
+        soft_threshold(np.array([-3.0, -0.5, 0.0, 0.5, 2.0]), 1.0), [-2.0, 0.0, 0.0, 0.0, 1.0]
+    )
 
 
 def test_squared_loss_matches_the_closed_form_on_an_orthogonal_design():

@@ -17,8 +17,14 @@ def test_tasks_and_models_use_the_course_vocabulary():
 
 @pytest.mark.parametrize(
     ("given", "model", "extra"),
-    [("rnn", "SimpleRNN", {}), ("lstm", "LSTM", {}), ("GRU", "GRU", {}), ("ar-dow", "ar", {"day_of_week": True}),
-     ("ar", "ar", {"day_of_week": False}), ("naive", "naive", {})],
+    [
+        ("rnn", "SimpleRNN", {}),
+        ("lstm", "LSTM", {}),
+        ("GRU", "GRU", {}),
+        ("ar-dow", "ar", {"day_of_week": True}),
+        ("ar", "ar", {"day_of_week": False}),
+        ("naive", "naive", {}),
+    ],
 )
 def test_cli_aliases(given, model, extra):
     task = "nyse" if given.startswith(("ar", "naive")) else "long_dependency"

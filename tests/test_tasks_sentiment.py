@@ -46,11 +46,19 @@ def test_trimmed_evaluation_is_exact_for_a_masking_model(pool):
 
 def test_fit_by_length_learns_and_follows_the_fit_protocol():
     x, y = _data(n=400)
-    model = build_sequence_model("LSTM", vocab_size=20, embed_dim=8, units=8, mask_zero=True, pool="mean",
-                                 optimizer="adam", lr=0.02)
+    model = build_sequence_model(
+        "LSTM", vocab_size=20, embed_dim=8, units=8, mask_zero=True, pool="mean", optimizer="adam", lr=0.02
+    )
     seen = []
-    history = fit_by_length(model, x, y, epochs=6, batch_size=32, validation_data=_data(n=100, seed=1),
-                            callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.append(e))])
+    history = fit_by_length(
+        model,
+        x,
+        y,
+        epochs=6,
+        batch_size=32,
+        validation_data=_data(n=100, seed=1),
+        callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.append(e))],
+    )
     assert seen == list(range(6)) and not history.interrupted
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert history.history["val_accuracy"][-1] > 0.8

@@ -94,8 +94,22 @@ def test_missing_imdb_data_is_a_clear_error(tmp_path, monkeypatch):
 @pytest.mark.skipif(not DEV_COPY.is_file(), reason="dev copy of the IMDb data absent")
 def test_imdb_subset_json_and_saved_model_carries_the_vocabulary(tmp_path):
     path = tmp_path / "rnn.npz"
-    out = _json(_invoke("imdb", "--model", "rnn", "--subset", "200", "--epochs", "1", "--data", str(DEV_COPY),
-                        "--json", "--out", str(path)))
+    out = _json(
+        _invoke(
+            "imdb",
+            "--model",
+            "rnn",
+            "--subset",
+            "200",
+            "--epochs",
+            "1",
+            "--data",
+            str(DEV_COPY),
+            "--json",
+            "--out",
+            str(path),
+        )
+    )
     assert 0 <= out["val_accuracy"] <= 1 and "test_accuracy" not in out  # no test split in the dev copy
     meta = Sequential.load(path).metadata
     assert meta["maxlen"] == 500 and meta["vocab"][:2] == ["<pad>", "<unk>"] and meta["input"] == "sequence"

@@ -11,8 +11,7 @@ from tutor.tui.screens.course_map import CourseMapScreen
 from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap
 
-TINY = {"model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3, "batch_size": 64,
-        "lr": 0.01, "clipnorm": 0.0}
+TINY = {"model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3, "batch_size": 64, "lr": 0.01, "clipnorm": 0.0}
 LONG = {**TINY, "model": "LSTM", "units": 16, "seq_len": 60, "epochs": 500}
 
 
@@ -157,8 +156,6 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.press("f2")  # and from the lesson, the course map
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
-
-
 
 
 @run_async

@@ -190,8 +190,8 @@ def child(code: str) -> list[str]:
     ("command", "why"),
     [
         (child("sys.exit('out of memory')"), "ended unexpectedly (out of memory)"),
-        (child("print('[\"done\", {\"config\": {', flush=True); sys.exit(3)"), "ended unexpectedly (exit code 3)"),
-        (child("print('[\"epoch\", {\"bogus\": 1}]', flush=True); time.sleep(60)"), "sent a report the app cannot"),
+        (child('print(\'["done", {"config": {\', flush=True); sys.exit(3)'), "ended unexpectedly (exit code 3)"),
+        (child('print(\'["epoch", {"bogus": 1}]\', flush=True); time.sleep(60)'), "sent a report the app cannot"),
     ],
     ids=["exits-with-a-message", "dies-mid-report", "writes-nonsense"],
 )
@@ -236,8 +236,9 @@ async def test_an_imdb_run_keeps_its_model_for_the_playground(tmp_path, monkeypa
     monkeypatch.setenv("TUTOR_IMDB", str(_tiny_aclimdb(tmp_path)))
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "imdb", "model": "LSTM", "units": 4, "epochs": 1,
-                                              "n_train": 40, "n_val": 20, "seq_len": 20})
+        screen = await open_dashboard(
+            pilot, {"task": "imdb", "model": "LSTM", "units": 4, "epochs": 1, "n_train": 40, "n_val": 20, "seq_len": 20}
+        )
         await train(pilot, screen)
         assert "finished after 1 epoch(s)" in screen.status_note, screen.status_note
         assert any("playground" in n.message for n in app._notifications)

@@ -163,10 +163,8 @@ async def test_hints_and_explanations_are_reflowed_with_inline_code_styled(tmp_p
         assert "is 1 - hs[t + 1] ** 2. Multiply element by element.\n\nA second paragraph." in text
         assert "`" not in text
         # ... and the code is shown in its own style, as in the lesson's Markdown
-        code = [seg for y in range(hint.size.height) for seg in hint.render_line(y)
-                if seg.text.startswith("1 - hs")]
-        plain = [seg for y in range(hint.size.height) for seg in hint.render_line(y)
-                 if "Multiply" in seg.text]
+        code = [seg for y in range(hint.size.height) for seg in hint.render_line(y) if seg.text.startswith("1 - hs")]
+        plain = [seg for y in range(hint.size.height) for seg in hint.render_line(y) if "Multiply" in seg.text]
         assert code and plain and code[0].style != plain[0].style
         await pilot.press("down", "enter", "ctrl+r")
         await pilot.pause()
@@ -270,8 +268,7 @@ async def test_the_code_editor_keeps_indentation_on_enter(tmp_path):
 
 def footer_keys(app) -> dict[str, str]:
     """What the footer offers: key -> description."""
-    return {key: b.binding.description for key, b in app.screen.active_bindings.items()
-            if b.binding.show}
+    return {key: b.binding.description for key, b in app.screen.active_bindings.items() if b.binding.show}
 
 
 @run_async

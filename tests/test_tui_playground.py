@@ -23,8 +23,12 @@ def lexicon_predictor(text: str) -> dict:
         p += {"good": 0.3, "bad": -0.3}.get(token, 0.0)
         p = min(max(p, 0.01), 0.99)
         trajectory.append(p)
-    return {"label": "positive" if p >= 0.5 else "negative", "probability": p,
-            "tokens": tokens, "trajectory": trajectory}
+    return {
+        "label": "positive" if p >= 0.5 else "negative",
+        "probability": p,
+        "tokens": tokens,
+        "trajectory": trajectory,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +57,7 @@ async def test_prediction_label_probability_and_word_colours(tmp_path, monkeypat
         verdict = str(screen.query_one("#verdict", Static).render())
         assert "POSITIVE" in verdict and "0.80" in verdict
         words = screen.query_one("#words", Static).render()
-        styles = {words.plain[s.start:s.end]: str(s.style) for s in words.spans}
+        styles = {words.plain[s.start : s.end]: str(s.style) for s in words.spans}
         assert "green" in styles["good"] and "red" in styles["bad"]
 
 
@@ -124,8 +128,7 @@ async def test_an_empty_or_wordless_review_clears_the_last_answer(tmp_path, monk
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_playground(pilot)
-        for text, expected in (("", "Type a review first"), ("   \n ", "Type a review first"),
-                               ("!!! ???", "no words")):
+        for text, expected in (("", "Type a review first"), ("   \n ", "Type a review first"), ("!!! ???", "no words")):
             await predict_now(pilot, screen, "a bad film")
             verdict, words, curve = shown(screen)
             assert "NEGATIVE" in verdict and "bad" in words and curve  # an answer to clear

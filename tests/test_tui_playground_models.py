@@ -77,8 +77,11 @@ async def test_a_bad_model_file_gives_a_notice_and_keeps_the_model(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_playground(pilot)
         await settle(pilot)
-        cases = ((junk, "not an rnn-tutor model file"), (no_vocab, "no vocabulary"),
-                 (tmp_path / "nope.npz", "no model"))
+        cases = (
+            (junk, "not an rnn-tutor model file"),
+            (no_vocab, "no vocabulary"),
+            (tmp_path / "nope.npz", "no model"),
+        )
         for bad, words in cases:
             await pilot.press("ctrl+o")
             await pilot.pause()
@@ -115,8 +118,9 @@ async def test_the_picker_fits_80_columns_with_many_models_and_a_long_folder(tmp
         assert isinstance(picker, ModelPicker)
         shown = "".join("".join(line.split("│")[1:-1]).replace(" ", "") for line in screen_lines(app))
         # the whole hint is on screen, wrapped (it ran past the dialog's edge, cut after "(save")
-        hint = (f"…or type the path of a model saved by `tutor train imdb --out` "
-                f"(saved models listed from {home}/models):")
+        hint = (
+            f"…or type the path of a model saved by `tutor train imdb --out` (saved models listed from {home}/models):"
+        )
         assert hint.replace(" ", "") in shown
         dialog = picker.query_one("Vertical").region
         field = picker.query_one("#model-path", Input)

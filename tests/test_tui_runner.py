@@ -13,8 +13,17 @@ import pytest
 from tutor.tui.runner import Switches
 from tutor.tui.training import CHILD_COMMAND
 
-TINY = {"task": "long_dependency", "model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3,
-        "batch_size": 64, "n_train": 256, "n_val": 64, "lr": 0.01}
+TINY = {
+    "task": "long_dependency",
+    "model": "SimpleRNN",
+    "units": 4,
+    "seq_len": 8,
+    "epochs": 3,
+    "batch_size": 64,
+    "n_train": 256,
+    "n_val": 64,
+    "lr": 0.01,
+}
 LONG = {**TINY, "epochs": 500}
 
 
@@ -77,7 +86,7 @@ def test_the_app_gone_means_stop():
 
 def test_a_bad_config_is_an_error_in_the_last_report():
     process = start({"task": "no_such_task", "model": "LSTM"})
-    (kind, done), = finish(process)
+    ((kind, done),) = finish(process)
     assert kind == "done" and "no_such_task" in done["error"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from tutor.tui.app import TutorApp
 from tutor.tui.course_access import load_course
 
-DEMO_LESSON = r'''
+DEMO_LESSON = r"""
 +++
 id = "demo"
 number = 1
@@ -88,7 +88,7 @@ n_train = 256
 n_val = 64
 seed = 0
 ```
-'''
+"""
 
 
 def write_lessons(folder: Path) -> Path:

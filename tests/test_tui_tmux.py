@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 def capture(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                          text=True, check=False).stdout
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
+    ).stdout
 
 
 def wait_for_text(session: str, text: str, polls: int = 300) -> str:
@@ -38,10 +39,11 @@ def test_tutor_opens_map_then_a_lesson_and_quits_cleanly(tmp_path):
         pytest.skip(f"no tutor script next to {sys.executable}")
     session = f"tutor-smoke-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "status"
-    command = (f"TUTOR_HOME={shlex.quote(str(tmp_path / 'home'))} {shlex.quote(str(TUTOR))}; "
-               f"echo $? > {shlex.quote(str(status))}")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
-                   check=True)
+    command = (
+        f"TUTOR_HOME={shlex.quote(str(tmp_path / 'home'))} {shlex.quote(str(TUTOR))}; "
+        f"echo $? > {shlex.quote(str(status))}"
+    )
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
     try:
         wait_for_text(session, "RNN tutor")
         wait_for_text(session, "Exercises passed")

@@ -46,8 +46,9 @@ def tiny_model(tmp_path, monkeypatch) -> Path:
     vocab = Vocabulary.build([["good", "great", "wonderful", "bad", "awful", "dull", "film", "plot"]])
     model = Sequential([Embedding(len(vocab), 6), SimpleRNN(5), Dense(1, activation="sigmoid")], seed=0)
     model.build((None, None))
-    path = model.save(tmp_path / "tiny-sentiment.npz",
-                      metadata={"vocab": vocab.to_json(), "maxlen": 30, "input": "sequence"})
+    path = model.save(
+        tmp_path / "tiny-sentiment.npz", metadata={"vocab": vocab.to_json(), "maxlen": 30, "input": "sequence"}
+    )
     monkeypatch.setattr(sentiment, "bundled_model_path", lambda: path)
     return path
 
@@ -62,7 +63,8 @@ def views_app(tmp_path: Path) -> TutorApp:
             (folder / f"{lesson.number:02d}-{lesson.id}.md").write_text(
                 f'+++\nid = "{lesson.id}"\nnumber = {lesson.number}\ntitle = "{lesson.title}"\n'
                 f'summary = "Views only."\nviews = [{views}]\n+++\n\n# {lesson.title}\n\nPress v.\n',
-                encoding="utf-8")
+                encoding="utf-8",
+            )
     return TutorApp(course=load_course(folder))
 
 

@@ -24,8 +24,17 @@ from tutor.errors import TutorError
 # Lesson 7's LSTM experiment, a little shorter: long enough (seconds per run) for timer noise
 # and the app's start-up to stay out of the figure.
 CONFIG: dict[str, Any] = {
-    "task": "long_dependency", "model": "LSTM", "units": 16, "seq_len": 50, "lr": 0.003,
-    "optimizer": "adam", "epochs": 3, "batch_size": 32, "n_train": 2000, "n_val": 500, "seed": 0,
+    "task": "long_dependency",
+    "model": "LSTM",
+    "units": 16,
+    "seq_len": 50,
+    "lr": 0.003,
+    "optimizer": "adam",
+    "epochs": 3,
+    "batch_size": 32,
+    "n_train": 2000,
+    "n_val": 500,
+    "seed": 0,
 }
 SIZE = (80, 24)
 
@@ -98,8 +107,12 @@ def in_app_fit(config: Mapping[str, Any], size: tuple[int, int] = SIZE) -> float
         end_training_process()  # the next run starts a fresh process, as the headless side does
 
 
-def bench_tui(config: Mapping[str, Any] = CONFIG, repeats: int = 3, size: tuple[int, int] = SIZE,
-              progress: Callable[[str], None] | None = None) -> BenchResult:
+def bench_tui(
+    config: Mapping[str, Any] = CONFIG,
+    repeats: int = 3,
+    size: tuple[int, int] = SIZE,
+    progress: Callable[[str], None] | None = None,
+) -> BenchResult:
     """Alternate headless and in-app runs `repeats` times each (after one warm-up of each)."""
     previous = os.environ.get("TUTOR_HOME")
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as home:

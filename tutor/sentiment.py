@@ -65,8 +65,10 @@ def load_model(path: str | os.PathLike[str] | None = None) -> SentimentModel:
     p = Path(path).expanduser() if path is not None else bundled_model_path()
     if not p.is_file():
         if path is None:
-            raise TutorError(f"the bundled sentiment model is missing ({p}): reinstall rnn-tutor, "
-                             "or pass --model with a model saved by `tutor train imdb --out`")
+            raise TutorError(
+                f"the bundled sentiment model is missing ({p}): reinstall rnn-tutor, "
+                "or pass --model with a model saved by `tutor train imdb --out`"
+            )
         raise TutorError(f"no model file at {p}")
     stat = p.stat()
     key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
@@ -89,8 +91,10 @@ def _load(p: Path) -> SentimentModel:
         raise ValueError(_load_error(p, exc)) from None
     meta = model.metadata
     if "vocab" not in meta or "maxlen" not in meta:
-        raise TutorError(f"{p} is not a sentiment model (it has no vocabulary): "
-                         "save one with `tutor train imdb --model ... --out FILE.npz`")
+        raise TutorError(
+            f"{p} is not a sentiment model (it has no vocabulary): "
+            "save one with `tutor train imdb --model ... --out FILE.npz`"
+        )
     try:
         vocab = Vocabulary.from_json(meta["vocab"])
         maxlen = int(meta["maxlen"])
@@ -139,6 +143,7 @@ def _start_probability(sm: SentimentModel) -> float:
 
 # -- reading text -------------------------------------------------------------------------------
 
+
 @dataclass
 class _Encoded:
     tokens: list[str]  # the words read (the last maxlen)
@@ -154,14 +159,18 @@ def _encode(text: str, sm: SentimentModel) -> _Encoded:
         raise ValueError(f"expected the review as text, got {type(text).__name__}")
     tokens = tokenize(text)
     if not tokens:
-        raise ValueError("empty review: there are no words to read" if not text.strip()
-                         else "the review has no words to read (only punctuation or symbols)")
+        raise ValueError(
+            "empty review: there are no words to read"
+            if not text.strip()
+            else "the review has no words to read (only punctuation or symbols)"
+        )
     kept = tokens[-sm.maxlen :]  # as in training: the last maxlen words
     return _Encoded(kept, np.asarray(sm.vocab.encode(kept), np.int32), len(tokens), len(tokens) > sm.maxlen)
 
 
-def predict_text(text: str, model: SentimentModel | str | os.PathLike[str] | None = None,
-                 top: int = TOP_WORDS) -> dict[str, Any]:
+def predict_text(
+    text: str, model: SentimentModel | str | os.PathLike[str] | None = None, top: int = TOP_WORDS
+) -> dict[str, Any]:
     """Classify one review; returns label, probability, tokens, trajectory, truncated, influence.
 
     ``trajectory[t]`` is the probability of positive after reading ``tokens[: t + 1]``;
@@ -171,8 +180,13 @@ def predict_text(text: str, model: SentimentModel | str | os.PathLike[str] | Non
     return predict_texts([text], model, top=top)[0]
 
 
-def predict_texts(texts: list[str], model: SentimentModel | str | os.PathLike[str] | None = None,
-                  top: int = TOP_WORDS, batch_size: int = 256, trajectory: bool = True) -> list[dict[str, Any]]:
+def predict_texts(
+    texts: list[str],
+    model: SentimentModel | str | os.PathLike[str] | None = None,
+    top: int = TOP_WORDS,
+    batch_size: int = 256,
+    trajectory: bool = True,
+) -> list[dict[str, Any]]:
     """:func:`predict_text` for many reviews, in batches of similar length (fast for thousands).
 
     A review with no words raises ValueError (callers reading files check lines first).
@@ -188,8 +202,9 @@ def predict_texts(texts: list[str], model: SentimentModel | str | os.PathLike[st
     return [_result(e, traj, start, top, trajectory) for e, (traj, start) in zip(encoded, read, strict=True)]
 
 
-def _sequence_trajectories(sm: SentimentModel, encoded: list[_Encoded], batch_size: int,
-                           steps: bool) -> list[tuple[np.ndarray, float]]:
+def _sequence_trajectories(
+    sm: SentimentModel, encoded: list[_Encoded], batch_size: int, steps: bool
+) -> list[tuple[np.ndarray, float]]:
     """Each review's output after every word (or only the final one) and before its first word.
 
     Batched by length. The output "before the first word" is the model's answer on an empty

@@ -13,8 +13,7 @@ from tutor.errors import TutorError
 app = typer.Typer(help="Get the course's data sets and see what is present.", no_args_is_help=True)
 
 _HOW_TO_GET = (
-    "get it with `tutor data download imdb` (84 MB), or point $TUTOR_IMDB (or --path) at an "
-    "aclImdb folder or .tar.gz"
+    "get it with `tutor data download imdb` (84 MB), or point $TUTOR_IMDB (or --path) at an aclImdb folder or .tar.gz"
 )
 
 

@@ -102,7 +102,7 @@ def _predict_file(sm, file: str, top: int, trajectory: bool) -> None:
         out.write("\n".join(rows) + "\n")
         out.flush()
     if empty:
-        print(f"tutor: {empty} of {len(lines)} lines had no words (marked with \"error\")", file=sys.stderr)
+        print(f'tutor: {empty} of {len(lines)} lines had no words (marked with "error")', file=sys.stderr)
 
 
 app = typer.Typer(add_completion=False, help="Classify reviews with the sentiment model.")

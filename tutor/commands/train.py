@@ -78,18 +78,32 @@ def imdb(
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.99, help="Recurrent layer's input dropout.")] = None,
     clipnorm: Annotated[float | None, typer.Option(min=0.0, help="Clip the gradient's global norm (0: off).")] = None,
     optimizer: Annotated[str | None, typer.Option(help="sgd, adam or rmsprop.")] = None,
-    pool: Annotated[Pool, typer.Option(help="Classify from the last hidden state, or their mean over the words.")]
-    = Pool.last,
-    mask_padding: Annotated[bool, typer.Option("--mask-padding", help="Skip the padding (trains by length: faster).")]
-    = False,
+    pool: Annotated[
+        Pool, typer.Option(help="Classify from the last hidden state, or their mean over the words.")
+    ] = Pool.last,
+    mask_padding: Annotated[
+        bool, typer.Option("--mask-padding", help="Skip the padding (trains by length: faster).")
+    ] = False,
     vocab_size: Annotated[int | None, typer.Option("--vocab-size", min=3, help="Vocabulary ids (10,000).")] = None,
     data: Annotated[Path | None, typer.Option(help="aclImdb folder or .tar.gz (default: $TUTOR_IMDB).")] = None,
 ) -> None:
     """IMDb sentiment: validation accuracy on a held-out 20% of the train split (and the test split if present)."""
-    config = {"task": "imdb", "model": model.value, "epochs": epochs, "subset": subset, "seed": seed, "lr": lr,
-              "batch_size": batch_size, "units": units, "embed_dim": embed_dim, "dropout": dropout,
-              "clipnorm": clipnorm, "optimizer": optimizer, "source": str(data) if data else None,
-              "vocab_size": vocab_size}
+    config = {
+        "task": "imdb",
+        "model": model.value,
+        "epochs": epochs,
+        "subset": subset,
+        "seed": seed,
+        "lr": lr,
+        "batch_size": batch_size,
+        "units": units,
+        "embed_dim": embed_dim,
+        "dropout": dropout,
+        "clipnorm": clipnorm,
+        "optimizer": optimizer,
+        "source": str(data) if data else None,
+        "vocab_size": vocab_size,
+    }
     if model in (ImdbModel.rnn, ImdbModel.lstm, ImdbModel.gru):
         config.update(pool=pool.value, mask_zero=mask_padding)
     elif pool is not Pool.last or mask_padding:
@@ -111,8 +125,17 @@ def nyse(
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.99, help="Dropout after the RNN.")] = None,
 ) -> None:
     """NYSE log trading volume: test R² = 1 - RSS/TSS on the CSV's test days."""
-    config = {"task": "nyse", "model": model.value, "epochs": epochs, "lag": lag, "seed": seed, "lr": lr,
-              "batch_size": batch_size, "units": units, "dropout": dropout}
+    config = {
+        "task": "nyse",
+        "model": model.value,
+        "epochs": epochs,
+        "lag": lag,
+        "seed": seed,
+        "lr": lr,
+        "batch_size": batch_size,
+        "units": units,
+        "dropout": dropout,
+    }
     _train(config, out, json_out)
 
 
@@ -129,12 +152,22 @@ def longdep(
     n_train: Annotated[int, typer.Option("--n-train", min=1, help="Training sequences.")] = 2000,
 ) -> None:
     """The long-dependency toy task: the label is the first token of the sequence."""
-    config = {"task": "long_dependency", "model": model.value, "seq_len": length, "epochs": epochs, "seed": seed,
-              "lr": lr, "units": units, "n_train": n_train, "n_val": max(64, n_train // 4)}
+    config = {
+        "task": "long_dependency",
+        "model": model.value,
+        "seq_len": length,
+        "epochs": epochs,
+        "seed": seed,
+        "lr": lr,
+        "units": units,
+        "n_train": n_train,
+        "n_val": max(64, n_train // 4),
+    }
     _train(config, out, json_out)
 
 
 # -- the shared run -----------------------------------------------------------------------------
+
 
 def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
     from rich.console import Console
@@ -184,8 +217,10 @@ def _save(result: dict[str, Any], out: Path | None, checkpoint, meta: dict[str, 
         if checkpoint.saved_epoch is None:
             console.print(f"[yellow]no epoch finished: nothing saved to {out}[/]")
             return None
-        console.print(f"saved the best model (epoch {checkpoint.saved_epoch + 1}, "
-                      f"val_{result['metric']} {checkpoint.best:.4f}) to {out}")
+        console.print(
+            f"saved the best model (epoch {checkpoint.saved_epoch + 1}, "
+            f"val_{result['metric']} {checkpoint.best:.4f}) to {out}"
+        )
         return str(out)
     if result["trained"] is None:
         console.print(f"[yellow]the {result['model']} forecast has no weights: nothing saved[/]")
@@ -203,18 +238,29 @@ def _report(result: dict[str, Any], saved: str | None, json_out: bool, console) 
         console.print("[red]the loss became NaN or infinite: training stopped (try a smaller --lr)[/]")
     if json_out:
         payload = {
-            "task": result["task"], "model": result["config"]["name"], **metrics,
-            "epochs": result["epochs"], "seconds": round(result["seconds"], 2),
-            "interrupted": result["interrupted"], "diverged": result["diverged"], "saved": saved,
+            "task": result["task"],
+            "model": result["config"]["name"],
+            **metrics,
+            "epochs": result["epochs"],
+            "seconds": round(result["seconds"], 2),
+            "interrupted": result["interrupted"],
+            "diverged": result["diverged"],
+            "saved": saved,
             "history": result["history"],
             "config": {k: v for k, v in result["config"].items() if isinstance(v, int | float | str | bool)},
         }
         typer.echo(json.dumps(_json_safe(payload)))
         return
-    keys = [k for k in (f"val_{result['metric']}", f"test_{result['metric']}", result["metric"], "lambda", "nonzero")
-            if metrics.get(k) is not None]
-    typer.echo(f"{result['task']} {result['config']['name']}: " + ", ".join(f"{k} {_fmt(metrics[k])}" for k in keys)
-               + f" ({result['seconds']:.1f} s)")
+    keys = [
+        k
+        for k in (f"val_{result['metric']}", f"test_{result['metric']}", result["metric"], "lambda", "nonzero")
+        if metrics.get(k) is not None
+    ]
+    typer.echo(
+        f"{result['task']} {result['config']['name']}: "
+        + ", ".join(f"{k} {_fmt(metrics[k])}" for k in keys)
+        + f" ({result['seconds']:.1f} s)"
+    )
 
 
 def _fmt(value: float) -> str:
@@ -251,8 +297,13 @@ class _EpochProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[status]}"), console=self.console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=self.console,
+            transient=True,
             disable=not self.console.is_terminal,
         )
         self.progress.__enter__()
@@ -268,9 +319,11 @@ class _EpochProgress:
         if info["stage"] == "lasso":
             if self.task is None:
                 self.task = self.progress.add_task("lasso path", total=info["steps"], status="")
-            self.progress.update(self.task, completed=info["step"],
-                                 status=f"λ {info['lambda']:.2e}  {info['nonzero']} words  "
-                                        f"val_accuracy {info['val_accuracy']:.4f}")
+            self.progress.update(
+                self.task,
+                completed=info["step"],
+                status=f"λ {info['lambda']:.2e}  {info['nonzero']} words  val_accuracy {info['val_accuracy']:.4f}",
+            )
         elif info["stage"] in ("evaluate", "test") and self.task is not None:
             self.progress.update(self.task, status=f"scoring on the {info['stage']} part...")
 
@@ -293,8 +346,10 @@ class _EpochProgress:
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         shown = [k for k in ("loss", self.metric, "val_loss", f"val_{self.metric}") if k in logs]
         line = "  ".join(f"{k} {logs[k]:.4f}" for k in shown)
-        self.progress.console.print(f"epoch {epoch + 1}/{self.epochs}  {line}  "
-                                    f"({time.perf_counter() - self.epoch_started:.0f} s)", soft_wrap=True)
+        self.progress.console.print(
+            f"epoch {epoch + 1}/{self.epochs}  {line}  ({time.perf_counter() - self.epoch_started:.0f} s)",
+            soft_wrap=True,
+        )
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         if self.task is not None:

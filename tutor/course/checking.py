@@ -97,9 +97,7 @@ def _check_sort(exercise: Exercise, answer: Any) -> CheckResult:
         if index != want:
             wrong.append(f"{item}: not {exercise.choices[index]}")
     if not wrong:
-        return CheckResult(
-            True, f"Right: all {len(exercise.items)} sorted correctly.", _explained(exercise)
-        )
+        return CheckResult(True, f"Right: all {len(exercise.items)} sorted correctly.", _explained(exercise))
     right = len(exercise.items) - len(wrong)
     return CheckResult(False, f"{right} of {len(exercise.items)} right. Look again at:", wrong)
 
@@ -125,9 +123,7 @@ def _check_numeric(exercise: Exercise, answer: Any) -> CheckResult:
     except ValueError as exc:
         return CheckResult(False, f"{exc}: type a number such as 0.25 or 1/4.")
     want = float(exercise.answer)  # type: ignore[arg-type]
-    if math.isfinite(value) and abs(value - want) <= exercise.tolerance + 1e-12 * max(
-        1.0, abs(want)
-    ):
+    if math.isfinite(value) and abs(value - want) <= exercise.tolerance + 1e-12 * max(1.0, abs(want)):
         return CheckResult(True, f"Right: {_fmt(want)}.", _explained(exercise))
     direction = "too high" if value > want else "too low"
     return CheckResult(False, f"{_fmt(value)} is {direction}. Try again.")
@@ -144,9 +140,7 @@ def _explained(exercise: Exercise) -> list[str]:
 # ---------------------------------------------------------------------------------------- code
 
 
-def run_code(
-    exercise: Exercise, source: str, timeout: float = 10.0, memory_mb: int = 1024
-) -> CheckResult:
+def run_code(exercise: Exercise, source: str, timeout: float = 10.0, memory_mb: int = 1024) -> CheckResult:
     """Run the learner's source against the exercise's tests and check in a child process."""
     if exercise.kind != "code":
         raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not a code exercise")
@@ -251,9 +245,7 @@ def _verdict(returncode: int, out: bytes, stderr: str, memory_mb: int) -> CheckR
         if sig == getattr(signal, "SIGXCPU", -1):
             return CheckResult(False, "Your code used too much CPU time (an infinite loop?).")
         if sig == signal.SIGKILL:
-            return CheckResult(
-                False, f"Your code was stopped: probably out of memory ({memory_mb} MB)."
-            )
+            return CheckResult(False, f"Your code was stopped: probably out of memory ({memory_mb} MB).")
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return CheckResult(False, f"Your code crashed the Python process ({name}).", _tail(stderr))
     if "MemoryError" in stderr:
@@ -296,6 +288,4 @@ def check_experiment(exercise: Exercise, logs: Mapping[str, Any]) -> CheckResult
     )
     if reached:
         return CheckResult(True, f"Goal reached: {exercise.goal_text}", [shown] if shown else [])
-    return CheckResult(
-        False, f"Not yet: {exercise.goal_text}", [f"This run: {shown}"] if shown else []
-    )
+    return CheckResult(False, f"Not yet: {exercise.goal_text}", [f"This run: {shown}"] if shown else [])

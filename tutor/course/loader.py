@@ -42,9 +42,7 @@ def load_lessons(directory: Path | str | None = None) -> list[Lesson]:
     for lesson in lessons:
         assert lesson.path is not None
         if lesson.id in seen_ids:
-            raise ValueError(
-                f"{lesson.path}: lesson id {lesson.id!r} also used by {seen_ids[lesson.id].name}"
-            )
+            raise ValueError(f"{lesson.path}: lesson id {lesson.id!r} also used by {seen_ids[lesson.id].name}")
         if lesson.number in seen_numbers:
             other = seen_numbers[lesson.number].name
             raise ValueError(f"{lesson.path}: lesson number {lesson.number} also used by {other}")
@@ -229,9 +227,7 @@ def _code_fields(data: Mapping[str, Any], solution: str, where: str) -> dict[str
     raw_tests = data.get("tests", [])
     if not isinstance(raw_tests, list) or not all(isinstance(t, dict) for t in raw_tests):
         raise ValueError(f"{where}: 'tests' must be an array of tables ([[tests]])")
-    tests = tuple(
-        _code_test(t, functions, f"{where}, test {n + 1}") for n, t in enumerate(raw_tests)
-    )
+    tests = tuple(_code_test(t, functions, f"{where}, test {n + 1}") for n, t in enumerate(raw_tests))
     check = _opt_str(data, "check", where)
     if not tests and not check:
         raise ValueError(f"{where}: a code exercise needs 'tests', a 'check', or both")
@@ -239,14 +235,10 @@ def _code_fields(data: Mapping[str, Any], solution: str, where: str) -> dict[str
         try:
             tree = ast.parse(source, filename=f"<{label}>")
         except SyntaxError as exc:
-            raise ValueError(
-                f"{where}: {label} has a syntax error on line {exc.lineno}: {exc.msg}"
-            ) from None
+            raise ValueError(f"{where}: {label} has a syntax error on line {exc.lineno}: {exc.msg}") from None
         defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         if label == "check" and source and "check" not in defined:
-            raise ValueError(
-                f"{where}: 'check' must define a function check({', '.join(functions)})"
-            )
+            raise ValueError(f"{where}: 'check' must define a function check({', '.join(functions)})")
         if label == "solution" and not set(functions) <= defined:
             missing = sorted(set(functions) - defined)
             raise ValueError(f"{where}: the solution does not define {missing}")

@@ -122,9 +122,7 @@ def _compare(result: Any, expected: Any, rtol: float, atol: float) -> str:
 
     numeric = isinstance(expected, int | float | list) and not isinstance(expected, bool)
     if not numeric:
-        return (
-            "" if result == expected else f"returned {_short(result)}, expected {_short(expected)}"
-        )
+        return "" if result == expected else f"returned {_short(result)}, expected {_short(expected)}"
     if result is None:
         return "returned None (is a `return` line missing?)"
     try:
@@ -175,9 +173,7 @@ def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
         name = test.get("function") or functions[0]
         args = [_arg(a) for a in test.get("args", [])]
         kwargs = {k: _arg(v) for k, v in test.get("kwargs", {}).items()}
-        shown = ", ".join(
-            [_short(a, 40) for a in args] + [f"{k}={_short(v, 40)}" for k, v in kwargs.items()]
-        )
+        shown = ", ".join([_short(a, 40) for a in args] + [f"{k}={_short(v, 40)}" for k, v in kwargs.items()])
         label = test.get("name") or f"test {n}"
         call = f"{name}({shown})"
         try:
@@ -188,9 +184,7 @@ def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
             message, details = describe_exception(exc, source)
             note = _memory_note(exc, spec)
             return _fail(message, [*details, f"while running {label}: {call}", *note])
-        problem = _compare(
-            result, test.get("expected"), test.get("rtol", 1e-5), test.get("atol", 1e-8)
-        )
+        problem = _compare(result, test.get("expected"), test.get("rtol", 1e-5), test.get("atol", 1e-8))
         if problem:
             failures.append(f"{label}: {call} {problem}")
     if failures:

@@ -157,9 +157,7 @@ class ProgressStore:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables:
                 # one script, one transaction: a half-created schema is never committed
                 script = (
@@ -238,15 +236,12 @@ class ProgressStore:
 
     # ------------------------------------------------------------------------------ exercises
 
-    def record_attempt(
-        self, lesson_id: str, exercise_id: str, answer: str, passed: bool
-    ) -> ExerciseState:
+    def record_attempt(self, lesson_id: str, exercise_id: str, answer: str, passed: bool) -> ExerciseState:
         """Store one attempt (the answer text or source) and return the exercise's new state."""
         now = time.time()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO attempts (lesson_id, exercise_id, answer, passed, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO attempts (lesson_id, exercise_id, answer, passed, created_at) VALUES (?, ?, ?, ?, ?)",
                 (lesson_id, exercise_id, answer, int(passed), now),
             )
             conn.execute(
@@ -261,8 +256,7 @@ class ProgressStore:
     def exercise_state(self, lesson_id: str, exercise_id: str) -> ExerciseState:
         """Attempts, passed, and the latest answer of one exercise (zeros if never tried)."""
         rows = self._read(
-            "SELECT attempts, passed, last_answer FROM exercise_state"
-            " WHERE lesson_id = ? AND exercise_id = ?",
+            "SELECT attempts, passed, last_answer FROM exercise_state WHERE lesson_id = ? AND exercise_id = ?",
             (lesson_id, exercise_id),
         )
         if not rows:
@@ -272,20 +266,15 @@ class ProgressStore:
     def exercise_states(self, lesson_id: str) -> dict[str, ExerciseState]:
         """Every tried exercise of a lesson, by exercise id."""
         rows = self._read(
-            "SELECT exercise_id, attempts, passed, last_answer FROM exercise_state"
-            " WHERE lesson_id = ?",
+            "SELECT exercise_id, attempts, passed, last_answer FROM exercise_state WHERE lesson_id = ?",
             (lesson_id,),
         )
-        return {
-            r["exercise_id"]: ExerciseState(r["attempts"], bool(r["passed"]), r["last_answer"])
-            for r in rows
-        }
+        return {r["exercise_id"]: ExerciseState(r["attempts"], bool(r["passed"]), r["last_answer"]) for r in rows}
 
     def attempt_history(self, lesson_id: str, exercise_id: str) -> list[tuple[float, bool, str]]:
         """(time, passed, answer) of every attempt, oldest first."""
         rows = self._read(
-            "SELECT created_at, passed, answer FROM attempts"
-            " WHERE lesson_id = ? AND exercise_id = ? ORDER BY id",
+            "SELECT created_at, passed, answer FROM attempts WHERE lesson_id = ? AND exercise_id = ? ORDER BY id",
             (lesson_id, exercise_id),
         )
         return [(r["created_at"], bool(r["passed"]), r["answer"]) for r in rows]
@@ -337,10 +326,7 @@ class ProgressStore:
 
     def last_opened(self) -> tuple[str, float] | None:
         """(lesson_id, reading position) of the lesson opened most recently, for "continue"."""
-        rows = self._read(
-            "SELECT lesson_id, position FROM lesson_state"
-            " ORDER BY opened_at DESC, rowid DESC LIMIT 1"
-        )
+        rows = self._read("SELECT lesson_id, position FROM lesson_state ORDER BY opened_at DESC, rowid DESC LIMIT 1")
         return (rows[0]["lesson_id"], float(rows[0]["position"])) if rows else None
 
     # ------------------------------------------------------------------------------------ runs
@@ -369,9 +355,7 @@ class ProgressStore:
         if not rows:
             raise KeyError(f"no saved run with id {run_id}")
         r = rows[0]
-        return SavedRun(
-            r["id"], r["name"], r["created_at"], json.loads(r["config"]), json.loads(r["history"])
-        )
+        return SavedRun(r["id"], r["name"], r["created_at"], json.loads(r["config"]), json.loads(r["history"]))
 
     def delete_run(self, run_id: int) -> bool:
         """Delete a saved run; False if there was none with this id."""

@@ -12,9 +12,7 @@ from tutor.data.vocab import UNK_ID
 FIRST_WORD_ID = UNK_ID + 1  # ids 0 (padding) and 1 (unknown) carry no word, so never counted
 
 
-def bag_of_words(
-    id_lists: Sequence[Sequence[int]], width: int, binary: bool = True
-) -> sp.csr_matrix:
+def bag_of_words(id_lists: Sequence[Sequence[int]], width: int, binary: bool = True) -> sp.csr_matrix:
     """A float32 ``(n, width)`` CSR matrix: 1 where a word occurs (``binary``) or its count.
 
     Ids 0 and 1 are ignored: padding is not a word, and "some unknown word" would be the

@@ -108,9 +108,7 @@ def _iter_tar(archive: Path, splits: tuple[str, ...]) -> Iterator[tuple[str, str
         raise TutorError(f"cannot read the IMDb archive {archive}: {exc}") from exc
 
 
-def read_imdb_splits(
-    source: str | os.PathLike[str], splits: tuple[str, ...] = SPLITS
-) -> dict[str, ImdbSplit]:
+def read_imdb_splits(source: str | os.PathLike[str], splits: tuple[str, ...] = SPLITS) -> dict[str, ImdbSplit]:
     """Read the requested splits in one pass; a split absent from the source is left out."""
     source = Path(source)
     unknown = set(splits) - set(SPLITS)
@@ -148,9 +146,7 @@ def read_imdb(source: str | os.PathLike[str], split: str = "train") -> ImdbSplit
     return found[split]
 
 
-def train_val_split(
-    labels: np.ndarray, val_fraction: float = 0.2, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def train_val_split(labels: np.ndarray, val_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Sorted train and validation index arrays, stratified by label and fixed by ``seed``.
 
     The dev copy has no test split, so validation figures come from this held-out part.
@@ -217,15 +213,11 @@ def download(
                 raise TutorError(f"download failed after {done:,} bytes: {reason}") from exc
             # http.client returns a short body silently when the peer closes early: check it
             if total is not None and done != total:
-                raise TutorError(
-                    f"download failed: connection cut after {done:,} of {total:,} bytes"
-                )
+                raise TutorError(f"download failed: connection cut after {done:,} of {total:,} bytes")
             out.flush()
             os.fsync(out.fileno())
         if md5 is not None and digest.hexdigest() != md5.lower():
-            raise TutorError(
-                f"download failed: checksum mismatch (md5 {digest.hexdigest()}, expected {md5})"
-            )
+            raise TutorError(f"download failed: checksum mismatch (md5 {digest.hexdigest()}, expected {md5})")
         os.replace(tmp, dest)  # atomic on one file system: no half-written file under dest
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ def pad_sequences(seqs: Sequence[Sequence[int]], maxlen: int, value: int = 0) ->
     for row, seq in enumerate(seqs):
         tail = seq[-maxlen:]
         if len(tail):
-            out[row, maxlen - len(tail):] = tail
+            out[row, maxlen - len(tail) :] = tail
     return out
 
 

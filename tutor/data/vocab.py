@@ -77,9 +77,8 @@ class Vocabulary:
             or words[: len(RESERVED)] != list(RESERVED)
             or not all(isinstance(w, str) for w in words)
         ):
-            raise ValueError("not a saved vocabulary: expected a list of words starting with "
-                             f"{list(RESERVED)}")
-        return cls(words[len(RESERVED):])
+            raise ValueError(f"not a saved vocabulary: expected a list of words starting with {list(RESERVED)}")
+        return cls(words[len(RESERVED) :])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocabulary) and self.words == other.words

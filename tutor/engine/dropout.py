@@ -12,9 +12,7 @@ from .layer import Array, Layer
 
 
 class Dropout(Layer):
-    def __init__(
-        self, rate: float, name: str | None = None, dtype=np.float32, seed: int | None = None
-    ):
+    def __init__(self, rate: float, name: str | None = None, dtype=np.float32, seed: int | None = None):
         super().__init__(name, dtype, seed)
         if not 0.0 <= float(rate) < 1.0:
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")

@@ -53,8 +53,7 @@ class Embedding(Layer):
             ids = ids.astype(np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
             raise ValueError(
-                f"Embedding: word ids must lie in [0, {self.input_dim}), "
-                f"got values from {ids.min()} to {ids.max()}"
+                f"Embedding: word ids must lie in [0, {self.input_dim}), got values from {ids.min()} to {ids.max()}"
             )
         self.ids = ids
         self.mask = (ids != 0) if self.mask_zero else None
@@ -70,9 +69,7 @@ class Embedding(Layer):
         import scipy.sparse as sp  # here, not at import: prediction never needs it
 
         n = self.ids.size
-        onehot = sp.csr_matrix(
-            (np.ones(n, self.dtype), self.ids.ravel(), np.arange(n + 1)), shape=(n, self.input_dim)
-        )
+        onehot = sp.csr_matrix((np.ones(n, self.dtype), self.ids.ravel(), np.arange(n + 1)), shape=(n, self.input_dim))
         self.grads["E"][...] = onehot.T @ np.asarray(dy, self.dtype).reshape(n, self.output_dim)
         return None
 

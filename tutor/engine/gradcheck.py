@@ -39,9 +39,7 @@ def relative_error(analytic: Array, numeric: Array) -> float:
 
 def _rngs(layer: Layer) -> dict[str, dict]:
     """The states of a layer's random generators, so every evaluation draws the same masks."""
-    return {
-        k: v.bit_generator.state for k, v in vars(layer).items() if isinstance(v, np.random.Generator)
-    }
+    return {k: v.bit_generator.state for k, v in vars(layer).items() if isinstance(v, np.random.Generator)}
 
 
 def gradcheck(

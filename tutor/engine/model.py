@@ -75,8 +75,10 @@ class Sequential:
         if layer.name is None:
             base = _snake(type(layer).__name__)
             taken = {lay.name for lay in self.layers}
-            layer.name = base if base not in taken else next(
-                f"{base}_{k}" for k in range(1, len(taken) + 2) if f"{base}_{k}" not in taken
+            layer.name = (
+                base
+                if base not in taken
+                else next(f"{base}_{k}" for k in range(1, len(taken) + 2) if f"{base}_{k}" not in taken)
             )
         if layer.seed is None:
             # each layer its own reproducible stream, derived from the model's seed

@@ -103,9 +103,7 @@ class Recurrent(Layer):
             self.build(x.shape)
         B, T, D = x.shape
         if D != self.input_dim:
-            raise ValueError(
-                f"{type(self).__name__}: expected inputs of width {self.input_dim}, got {D}"
-            )
+            raise ValueError(f"{type(self).__name__}: expected inputs of width {self.input_dim}, got {D}")
         if T == 0:
             raise ValueError(f"{type(self).__name__}: sequences must have at least one step")
         # time-major copy, so every step's slice x_t is one contiguous (B, D) block

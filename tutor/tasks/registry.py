@@ -88,8 +88,18 @@ TASKS: dict[str, TaskSpec] = {
         title="Long dependency (the label is the first token)",
         metric="accuracy",
         models=RECURRENT,
-        defaults={"units": 16, "seq_len": 20, "epochs": 10, "batch_size": 64, "n_train": 1024,
-                  "n_val": 256, "optimizer": "adam", "lr": 0.01, "clipnorm": 0.0, "seed": 0},
+        defaults={
+            "units": 16,
+            "seq_len": 20,
+            "epochs": 10,
+            "batch_size": 64,
+            "n_train": 1024,
+            "n_val": 256,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "clipnorm": 0.0,
+            "seed": 0,
+        },
         model_defaults={},
         notes="synthetic one-hot sequences; only a memory that spans seq_len steps beats chance",
     ),
@@ -102,8 +112,10 @@ TASKS: dict[str, TaskSpec] = {
         model_defaults={
             "lasso": {},
             "mlp": {"units": 16, "epochs": 20, "batch_size": 512, **_RNN_TRAINING},
-            **{m: {"embed_dim": 32, "units": 32, "epochs": 10, "batch_size": 128, "dropout": 0.0,
-                   **_RNN_TRAINING} for m in RECURRENT},
+            **{
+                m: {"embed_dim": 32, "units": 32, "epochs": 10, "batch_size": 128, "dropout": 0.0, **_RNN_TRAINING}
+                for m in RECURRENT
+            },
         },
         needs_download=True,
         notes="validation: a fixed 20% of the train split; lasso and mlp read bag-of-words rows",
@@ -124,8 +136,7 @@ TASKS: dict[str, TaskSpec] = {
         models=("SimpleRNN", "LSTM", "GRU", "ar", "naive"),
         defaults={"lag": 5, "seed": 0},
         model_defaults={
-            **{m: {"units": 12, "dropout": 0.1, "epochs": 200, "batch_size": 64, **_RNN_TRAINING}
-               for m in RECURRENT},
+            **{m: {"units": 12, "dropout": 0.1, "epochs": 200, "batch_size": 64, **_RNN_TRAINING} for m in RECURRENT},
             "ar": {"day_of_week": False},
             "naive": {},
         },
@@ -135,6 +146,7 @@ TASKS: dict[str, TaskSpec] = {
 
 
 # -- names and configs ---------------------------------------------------------------------------
+
 
 def canonical_model(model: str) -> tuple[str, dict[str, Any]]:
     """The registry's name for ``model`` and the settings its alias implies (``ar-dow``)."""
@@ -176,6 +188,7 @@ def is_baseline(config: Mapping[str, Any]) -> bool:
 
 # -- data ---------------------------------------------------------------------------------------
 
+
 def _imdb_subset(config: Mapping[str, Any]) -> tuple[int | None, float]:
     """``subset`` (reviews in all) or ``n_train`` + ``n_val`` -> subset size and held-out share."""
     from tutor.tasks.sentiment import VAL_FRACTION
@@ -205,15 +218,29 @@ def load(config: Mapping[str, Any]) -> TaskData:
         from tutor.tasks.sentiment import load_imdb
 
         subset, val_fraction = _imdb_subset(cfg)
-        data = load_imdb(cfg.get("source"), subset=subset, max_words=int(cfg["vocab_size"]),
-                         maxlen=int(cfg.get("seq_len", 500)), val_fraction=val_fraction)
+        data = load_imdb(
+            cfg.get("source"),
+            subset=subset,
+            max_words=int(cfg["vocab_size"]),
+            maxlen=int(cfg.get("seq_len", 500)),
+            val_fraction=val_fraction,
+        )
         get = data.bag_of_words if model in ("lasso", "mlp") else data.sequences
         has_test = "test" in data.parts
         return TaskData(
-            get("train"), data.y("train"), get("val"), data.y("val"), "accuracy",
-            x_test=get("test") if has_test else None, y_test=data.y("test") if has_test else None,
-            info={"vocab": data.vocab, "maxlen": data.maxlen, "source": data.source,
-                  "input": "bag_of_words" if model in ("lasso", "mlp") else "sequence"},
+            get("train"),
+            data.y("train"),
+            get("val"),
+            data.y("val"),
+            "accuracy",
+            x_test=get("test") if has_test else None,
+            y_test=data.y("test") if has_test else None,
+            info={
+                "vocab": data.vocab,
+                "maxlen": data.maxlen,
+                "source": data.source,
+                "input": "bag_of_words" if model in ("lasso", "mlp") else "sequence",
+            },
         )
     if task == "nyse":
         from tutor.tasks import forecast
@@ -224,12 +251,21 @@ def load(config: Mapping[str, Any]) -> TaskData:
             x_all = d.X
         else:
             x_all, _ = forecast.ar_features(d, bool(cfg.get("day_of_week")))
-        return TaskData(x_all[d.train], d.y[d.train], x_all[test], d.y[test], "r2",
-                        x_test=x_all[test], y_test=d.y[test], info={"lag": d.lags, "lagged": d})
+        return TaskData(
+            x_all[d.train],
+            d.y[d.train],
+            x_all[test],
+            d.y[test],
+            "r2",
+            x_test=x_all[test],
+            y_test=d.y[test],
+            info={"lag": d.lags, "lagged": d},
+        )
     raise ValueError(f"no loader for task {task!r}")  # unreachable: get_task checked the name
 
 
 # -- models --------------------------------------------------------------------------------------
+
 
 def _clip(cfg: Mapping[str, Any]) -> float | None:
     clip = float(cfg.get("clipnorm") or 0.0)
@@ -257,23 +293,41 @@ def build(config: Mapping[str, Any], data: TaskData | None = None):
         if model == "mlp":
             return sentiment.build_mlp(vocab_size, units=int(cfg["units"]), seed=seed, lr=lr)
         return sentiment.build_sequence_model(
-            model, vocab_size, embed_dim=int(cfg["embed_dim"]), units=int(cfg["units"]), seed=seed, lr=lr,
-            optimizer=opt, clipnorm=_clip(cfg), dropout=float(cfg.get("dropout") or 0.0),
-            mask_zero=bool(cfg.get("mask_zero", False)), pool=str(cfg.get("pool", "last")),
+            model,
+            vocab_size,
+            embed_dim=int(cfg["embed_dim"]),
+            units=int(cfg["units"]),
+            seed=seed,
+            lr=lr,
+            optimizer=opt,
+            clipnorm=_clip(cfg),
+            dropout=float(cfg.get("dropout") or 0.0),
+            mask_zero=bool(cfg.get("mask_zero", False)),
+            pool=str(cfg.get("pool", "last")),
         )
     if task == "nyse":
         from tutor.tasks import forecast
 
-        return forecast.build_rnn(int(cfg["units"]), float(cfg.get("dropout") or 0.0), model, seed=seed, lr=lr,
-                                  optimizer=opt, clipnorm=_clip(cfg))
+        return forecast.build_rnn(
+            int(cfg["units"]),
+            float(cfg.get("dropout") or 0.0),
+            model,
+            seed=seed,
+            lr=lr,
+            optimizer=opt,
+            clipnorm=_clip(cfg),
+        )
     raise ValueError(f"no models for task {task!r}")
 
 
 def metadata(config: Mapping[str, Any], data: TaskData) -> dict[str, Any]:
     """What a saved model carries besides weights: enough for ``tutor predict`` to read text."""
     cfg = resolve_config(config)
-    meta: dict[str, Any] = {"task": cfg["task"], "model": cfg["model"],
-                            "config": {k: v for k, v in cfg.items() if isinstance(v, int | float | str | bool)}}
+    meta: dict[str, Any] = {
+        "task": cfg["task"],
+        "model": cfg["model"],
+        "config": {k: v for k, v in cfg.items() if isinstance(v, int | float | str | bool)},
+    }
     vocab = data.info.get("vocab")
     if vocab is not None and hasattr(vocab, "to_json"):
         meta.update(vocab=vocab.to_json(), maxlen=int(data.info["maxlen"]), input=data.info["input"])
@@ -283,6 +337,7 @@ def metadata(config: Mapping[str, Any], data: TaskData) -> dict[str, Any]:
 
 
 # -- running --------------------------------------------------------------------------------------
+
 
 def run(
     config: Mapping[str, Any],
@@ -311,8 +366,9 @@ def run(
         result = _run_linear(cfg, data)
     else:
         result = _run_engine(cfg, data, callbacks, progress)
-    result.update(task=cfg["task"], model=cfg["model"], config=cfg, metric=data.metric,
-                  seconds=time.perf_counter() - started)
+    result.update(
+        task=cfg["task"], model=cfg["model"], config=cfg, metric=data.metric, seconds=time.perf_counter() - started
+    )
     return result
 
 
@@ -332,8 +388,14 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
     else:
         fit, evaluate = type(model).fit, type(model).evaluate
     history = fit(
-        model, data.x_train, data.y_train, epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
-        validation_data=(data.x_val, data.y_val), seed=int(cfg.get("seed", 0)), callbacks=list(callbacks),
+        model,
+        data.x_train,
+        data.y_train,
+        epochs=int(cfg["epochs"]),
+        batch_size=int(cfg["batch_size"]),
+        validation_data=(data.x_val, data.y_val),
+        seed=int(cfg.get("seed", 0)),
+        callbacks=list(callbacks),
     )
     hist = {k: list(v) for k, v in history.history.items()}
     metric = data.metric
@@ -355,16 +417,23 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
             _tell(progress, {"stage": "test"})
             metrics.update({f"test_{k}": v for k, v in evaluate(model, data.x_test, data.y_test).items()})
     return {
-        "metrics": _finite(metrics), "history": hist, "epochs": len(history.epoch),
-        "interrupted": bool(history.interrupted), "diverged": bool(getattr(history, "diverged", False)),
-        "trained": model, "step_grad_norms": history.step_grad_norms,
+        "metrics": _finite(metrics),
+        "history": hist,
+        "epochs": len(history.epoch),
+        "interrupted": bool(history.interrupted),
+        "diverged": bool(getattr(history, "diverged", False)),
+        "trained": model,
+        "step_grad_norms": history.step_grad_norms,
     }
 
 
 def _finite(metrics: Mapping[str, float]) -> dict[str, float | int | None]:
     """Plain numbers for JSON: NaN and infinity become None, counts stay integers."""
-    return {k: (v if isinstance(v, int) else float(v) if math.isfinite(v) else None)
-            for k, v in metrics.items() if isinstance(v, int | float)}
+    return {
+        k: (v if isinstance(v, int) else float(v) if math.isfinite(v) else None)
+        for k, v in metrics.items()
+        if isinstance(v, int | float)
+    }
 
 
 def _dense_model(weights: np.ndarray, intercept: float, activation: str | None, name: str):
@@ -393,8 +462,14 @@ def _run_linear(cfg, data: TaskData) -> dict[str, Any]:
         scores = forecast.ar_r2(d, dow)
         trained = _dense_model(fit.weights[1:], float(fit.weights[0]), None, "nyse_ar_dow" if dow else "nyse_ar")
     metrics = {"r2": scores["r2"], "val_r2": scores["test_r2"], "test_r2": scores["test_r2"]}
-    return {"metrics": metrics, "history": {k: [v] for k, v in metrics.items() if k != "test_r2"}, "epochs": 0,
-            "interrupted": False, "diverged": False, "trained": trained}
+    return {
+        "metrics": metrics,
+        "history": {k: [v] for k, v in metrics.items() if k != "test_r2"},
+        "epochs": 0,
+        "interrupted": False,
+        "diverged": False,
+        "trained": trained,
+    }
 
 
 def _run_lasso(cfg, data: TaskData, progress) -> dict[str, Any]:
@@ -410,8 +485,17 @@ def _run_lasso(cfg, data: TaskData, progress) -> dict[str, Any]:
         path.append({"lambda": fit.lam, "nonzero": fit.nonzero, "val_accuracy": acc, "iterations": fit.n_iter})
         if not best or acc > best["val_accuracy"]:
             best.update(val_accuracy=acc, fit=fit, index=len(path) - 1)
-        stop = _tell(progress, {"stage": "lasso", "step": len(path), "steps": n_lambdas, "lambda": fit.lam,
-                                "nonzero": fit.nonzero, "val_accuracy": acc})
+        stop = _tell(
+            progress,
+            {
+                "stage": "lasso",
+                "step": len(path),
+                "steps": n_lambdas,
+                "lambda": fit.lam,
+                "nonzero": fit.nonzero,
+                "val_accuracy": acc,
+            },
+        )
         return stop or len(path) - 1 - best["index"] >= patience
 
     interrupted = False
@@ -432,5 +516,12 @@ def _run_lasso(cfg, data: TaskData, progress) -> dict[str, Any]:
         metrics["test_accuracy"] = float(np.mean(fit.predict(data.x_test) == data.y_test))
     history = {k: [v] for k, v in metrics.items() if not k.startswith("test_")}
     trained = _dense_model(fit.coef, fit.intercept, "sigmoid", "imdb_lasso")
-    return {"metrics": metrics, "history": history, "path": path, "epochs": 0,
-            "interrupted": interrupted, "diverged": False, "trained": trained}
+    return {
+        "metrics": metrics,
+        "history": history,
+        "path": path,
+        "epochs": 0,
+        "interrupted": interrupted,
+        "diverged": False,
+        "trained": trained,
+    }

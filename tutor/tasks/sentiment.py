@@ -104,8 +104,7 @@ def load_imdb(
     if subset is not None and subset < 10:
         raise ValueError(f"subset must be at least 10 reviews, got {subset}")
     stat = found.stat()
-    key = (str(found.resolve()), stat.st_mtime_ns, stat.st_size, subset, max_words, maxlen,
-           val_fraction, split_seed)
+    key = (str(found.resolve()), stat.st_mtime_ns, stat.st_size, subset, max_words, maxlen, val_fraction, split_seed)
     with _PREPARED_LOCK:
         if key in _PREPARED:
             _PREPARED.move_to_end(key)
@@ -118,8 +117,9 @@ def load_imdb(
     return data
 
 
-def _prepare(source: Path, subset: int | None, max_words: int, maxlen: int, val_fraction: float,
-             split_seed: int) -> ImdbData:
+def _prepare(
+    source: Path, subset: int | None, max_words: int, maxlen: int, val_fraction: float, split_seed: int
+) -> ImdbData:
     from tutor.data import Vocabulary, read_imdb_splits, tokenize, train_val_split
 
     splits = read_imdb_splits(source)
@@ -144,14 +144,19 @@ def _prepare(source: Path, subset: int | None, max_words: int, maxlen: int, val_
 
 # -- the course's models -------------------------------------------------------------------------
 
+
 def build_mlp(vocab_size: int = MAX_WORDS, units: int = 16, seed: int = 0, lr: float | None = None):
     """Two hidden layers of 16 ReLU units on the bag-of-words row, a sigmoid output (compiled)."""
     from tutor.engine import Dense, Sequential
 
     model = Sequential(
-        [Dense(units, activation="relu", input_dim=vocab_size), Dense(units, activation="relu"),
-         Dense(1, activation="sigmoid")],
-        name="imdb_mlp", seed=seed,
+        [
+            Dense(units, activation="relu", input_dim=vocab_size),
+            Dense(units, activation="relu"),
+            Dense(1, activation="sigmoid"),
+        ],
+        name="imdb_mlp",
+        seed=seed,
     )
     model.compile("binary_crossentropy", "rmsprop", ["accuracy"], lr=lr)
     return model
@@ -188,8 +193,10 @@ def build_sequence_model(
     if pool not in POOLS:
         raise ValueError(f"unknown pooling {pool!r}: expected one of {', '.join(POOLS)}")
     layer_cls = getattr(engine, RECURRENT[kind])
-    layers = [engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
-              layer_cls(units, dropout=dropout, return_sequences=pool == "mean")]
+    layers = [
+        engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
+        layer_cls(units, dropout=dropout, return_sequences=pool == "mean"),
+    ]
     if pool == "mean":
         layers.append(engine.GlobalAveragePooling1D())
     layers.append(engine.Dense(1, activation="sigmoid"))
@@ -199,6 +206,7 @@ def build_sequence_model(
 
 
 # -- faster training of masked models: batches of similar length ---------------------------------
+
 
 def _masks_padding(model) -> bool:
     first = model.layers[0]
@@ -240,9 +248,16 @@ def evaluate_trimmed(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256)
     return {key: total / len(order) for key, total in totals.items()}
 
 
-def fit_by_length(model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
-                  validation_data: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
-                  callbacks=()):
+def fit_by_length(
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch_size: int,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    seed: int = 0,
+    callbacks=(),
+):
     """``model.fit`` for a model that masks padding, with batches of similar length, trimmed.
 
     The same updates as ``fit`` would make on those batches (padding is masked, so trimming it
@@ -257,5 +272,13 @@ def fit_by_length(model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: 
         return ((trim(x[idx]), y[idx]) for idx in length_batches(lengths, batch_size, rng))
 
     validate = None if validation_data is None else (lambda: evaluate_trimmed(model, *validation_data))
-    return model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validate, seed=seed,
-                     callbacks=list(callbacks), batches=batches)
+    return model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validate,
+        seed=seed,
+        callbacks=list(callbacks),
+        batches=batches,
+    )

@@ -20,16 +20,13 @@ class JumpProvider(Provider):
         app: TutorApp = self.app  # type: ignore[assignment]
         targets: list[tuple[str, str, Callable[[], object]]] = [
             ("Course map", "The lessons and your progress", partial(app.goto_mode, "map")),
-            ("Training dashboard", "Train an RNN, LSTM or GRU live",
-             partial(app.goto_mode, "train")),
-            ("Sentiment playground", "Type a review, watch the model read it",
-             partial(app.goto_mode, "play")),
+            ("Training dashboard", "Train an RNN, LSTM or GRU live", partial(app.goto_mode, "train")),
+            ("Sentiment playground", "Type a review, watch the model read it", partial(app.goto_mode, "play")),
             ("Help", "Keys and what each view shows", app.action_help),
         ]
         for lesson in app.course.lessons:
             targets.append(
-                (f"Lesson {lesson.number}: {lesson.title}", lesson.summary,
-                 partial(app.open_lesson, lesson.id))
+                (f"Lesson {lesson.number}: {lesson.title}", lesson.summary, partial(app.open_lesson, lesson.id))
             )
         return targets
 

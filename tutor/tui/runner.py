@@ -102,15 +102,21 @@ class LiveCallback(Callback):
         if now - self.last_report >= BATCH_REPORT_INTERVAL:
             self.last_report = now
             metric = logs.get(self.metric)
-            self.emit("batch", {"epoch": self.epoch, "batch": batch + 1, "batches": self.batches,
-                                "loss": float(logs["loss"]),
-                                "metric": None if metric is None else float(metric),
-                                "seconds": self.seconds()})
+            self.emit(
+                "batch",
+                {
+                    "epoch": self.epoch,
+                    "batch": batch + 1,
+                    "batches": self.batches,
+                    "loss": float(logs["loss"]),
+                    "metric": None if metric is None else float(metric),
+                    "seconds": self.seconds(),
+                },
+            )
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any]) -> None:
         scalars = {k: float(v) for k, v in logs.items() if isinstance(v, int | float)}
-        norms = {name: np.asarray(v, dtype=float).tolist()
-                 for name, v in logs.get("step_grad_norms", {}).items()}
+        norms = {name: np.asarray(v, dtype=float).tolist() for name, v in logs.get("step_grad_norms", {}).items()}
         self.emit("epoch", {"epoch": epoch, "logs": scalars, "step_norms": norms, "seconds": self.seconds()})
 
 
@@ -146,8 +152,10 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
             done["saved_model"] = keep_model(cfg, data, result)
             done.update(
                 history={k: list(v) for k, v in result["history"].items()},
-                step_norms={name: [np.asarray(row).tolist() for row in rows]
-                            for name, rows in (result.get("step_grad_norms") or {}).items()},
+                step_norms={
+                    name: [np.asarray(row).tolist() for row in rows]
+                    for name, rows in (result.get("step_grad_norms") or {}).items()
+                },
                 metrics=dict(result["metrics"]),
                 diverged=bool(result["diverged"]),
                 stopped=switches.stop.is_set() or bool(result["interrupted"]),

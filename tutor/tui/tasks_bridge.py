@@ -23,19 +23,40 @@ DEFAULTS: dict[str, Any] = registry.get_task("long_dependency").default_config("
 # Free play on IMDb starts from lesson 9's preset size: the full data at 500 words takes hours
 # per epoch with a recurrent model, which is the learner's choice to make, not the default.
 QUICK: dict[str, dict[str, Any]] = {
-    "imdb": {"n_train": 2000, "n_val": 500, "seq_len": 200, "epochs": 3, "lr": 0.003,
-             "optimizer": "adam", "batch_size": 32},
+    "imdb": {
+        "n_train": 2000,
+        "n_val": 500,
+        "seq_len": 200,
+        "epochs": 3,
+        "lr": 0.003,
+        "optimizer": "adam",
+        "batch_size": 32,
+    },
 }
 
 # form fields in display order; which of them a run shows depends on its task and model
 FIELD_ORDER: tuple[str, ...] = (
-    "units", "seq_len", "lag", "day_of_week", "embed_dim", "vocab_size", "n_train", "n_val",
-    "dropout", "lr", "clipnorm", "epochs", "batch_size", "seed",
+    "units",
+    "seq_len",
+    "lag",
+    "day_of_week",
+    "embed_dim",
+    "vocab_size",
+    "n_train",
+    "n_val",
+    "dropout",
+    "lr",
+    "clipnorm",
+    "epochs",
+    "batch_size",
+    "seed",
 )
 _BAG_OF_WORDS_SKIPS = {"seq_len", "embed_dim", "optimizer", "clipnorm", "dropout"}
 
-IMDB_HELP = ("run `tutor data download imdb` (84 MB) in a terminal, or set TUTOR_IMDB to an "
-             "aclImdb folder or .tar.gz, then start again")
+IMDB_HELP = (
+    "run `tutor data download imdb` (84 MB) in a terminal, or set TUTOR_IMDB to an "
+    "aclImdb folder or .tar.gz, then start again"
+)
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 

@@ -131,7 +131,10 @@ class TrainingDone(Message):
 
 
 MESSAGES: dict[str, type[Message]] = {
-    "batch": BatchProgress, "epoch": EpochDone, "stage": StageProgress, "done": TrainingDone,
+    "batch": BatchProgress,
+    "epoch": EpochDone,
+    "stage": StageProgress,
+    "done": TrainingDone,
 }
 
 
@@ -161,17 +164,21 @@ class Trainer:
         self.command = list(CHILD_COMMAND)
         self.environ = dict(os.environ)  # the process sees the app's environment as it was here
         self.errors = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.errors, text=True, encoding="utf-8",
-                                        env={**self.environ, "PYTHONIOENCODING": "utf-8"})
+        self.process = subprocess.Popen(
+            self.command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+            encoding="utf-8",
+            env={**self.environ, "PYTHONIOENCODING": "utf-8"},
+        )
         self.reports: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_read, args=(self.process.stdout, self.reports), daemon=True,
-                         name="reports").start()
+        threading.Thread(target=_read, args=(self.process.stdout, self.reports), daemon=True, name="reports").start()
 
     def usable(self) -> bool:
         """Still running, and started with the command and environment a run would get now."""
-        return (self.process.poll() is None and self.command == CHILD_COMMAND
-                and self.environ == dict(os.environ))
+        return self.process.poll() is None and self.command == CHILD_COMMAND and self.environ == dict(os.environ)
 
     def send(self, line: str) -> None:
         """One line to the process (gone already: the reader sees its end)."""
@@ -276,8 +283,10 @@ def _relay(config: dict[str, Any], target: MessagePump, control: RunControl) -> 
             except subprocess.TimeoutExpired:
                 what = f"sent a report the app cannot read ({line.strip()[:60]})"
             _discard_trainer()
-            return TrainingDone(config, error=f"the training process {what}; start it again, and if it "
-                                              "recurs try a smaller model or less data")
+            return TrainingDone(
+                config,
+                error=f"the training process {what}; start it again, and if it recurs try a smaller model or less data",
+            )
         if kind == "done":
             return message
         fitting = fitting or kind != "stage" or fields["stage"] != "data"

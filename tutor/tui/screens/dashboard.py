@@ -181,13 +181,22 @@ class DashboardScreen(Screen[None]):
                 with Grid(id="setup-form"):
                     for key, (label, options) in SELECT_FIELDS.items():
                         yield Label(label, id=f"l-{key}")
-                        yield Select(options, value=DEFAULTS.get(key, options[0][1]), allow_blank=False,
-                                     id=f"f-{key}", compact=True)
+                        yield Select(
+                            options,
+                            value=DEFAULTS.get(key, options[0][1]),
+                            allow_blank=False,
+                            id=f"f-{key}",
+                            compact=True,
+                        )
                     for key, (label, kind, *_) in NUMBER_FIELDS.items():
                         value = DEFAULTS.get(key)
                         yield Label(label, id=f"l-{key}")
-                        yield Input("" if value is None else str(value), id=f"f-{key}", compact=True,
-                                    type="integer" if kind is int else "number")
+                        yield Input(
+                            "" if value is None else str(value),
+                            id=f"f-{key}",
+                            compact=True,
+                            type="integer" if kind is int else "number",
+                        )
                 with Horizontal(id="setup-buttons"):
                     yield Button("Start", id="b-start", variant="success", compact=True)
                     yield Button("Pause", id="b-pause", compact=True, disabled=True)
@@ -335,8 +344,7 @@ class DashboardScreen(Screen[None]):
         try:
             config = self.read_form()
         except ValueError as exc:
-            self.notify(f"{exc}. Fix it in Setup and start again.", title="Cannot start",
-                        severity="error")
+            self.notify(f"{exc}. Fix it in Setup and start again.", title="Cannot start", severity="error")
             self.show_tab("setup")
             if isinstance(exc, FieldError):  # straight back into the field to fix
                 self.query_one(f"#f-{exc.key}").focus()
@@ -353,8 +361,10 @@ class DashboardScreen(Screen[None]):
         self.lasso_path = []
         recurrent = config.get("model") in tasks_bridge.RECURRENT_MODELS
         self.query_one(GradHeatmap).clear(
-            "Training: the first epoch's row appears when it ends." if recurrent
-            else f"{config.get('model')} reads no sequence: no per-step gradient to show.")
+            "Training: the first epoch's row appears when it ends."
+            if recurrent
+            else f"{config.get('model')} reads no sequence: no per-step gradient to show."
+        )
         self.control = RunControl()
         self.status_note = "starting…"
         self.set_buttons()
@@ -393,8 +403,7 @@ class DashboardScreen(Screen[None]):
     def load_experiment(self, exercise: Exercise) -> None:
         """Preset the form from an experiment exercise and start it."""
         if self.training:
-            self.notify("A run is already training: stop it before starting the experiment.",
-                        severity="warning")
+            self.notify("A run is already training: stop it before starting the experiment.", severity="warning")
             return
         self.experiment = exercise
         self.preset = dict(exercise.config)
@@ -406,8 +415,7 @@ class DashboardScreen(Screen[None]):
         self.begin(config)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"b-start": self.action_start, "b-pause": self.action_pause,
-                   "b-stop": self.action_stop}
+        actions = {"b-start": self.action_start, "b-pause": self.action_pause, "b-stop": self.action_stop}
         if event.button.id in actions:
             actions[event.button.id]()
 
@@ -436,12 +444,17 @@ class DashboardScreen(Screen[None]):
         """Data loading, scoring, or a step of the lasso path."""
         info = message.info
         if message.stage == "data":
-            self.status_note = f"preparing the {TASKS[info['task']].label} data…" if info.get("task") in TASKS \
+            self.status_note = (
+                f"preparing the {TASKS[info['task']].label} data…"
+                if info.get("task") in TASKS
                 else "preparing the data…"
+            )
         elif message.stage == "lasso":
             self.lasso_path.append(float(info["val_accuracy"]))
-            self.status_note = (f"lasso λ {info['step']}/{info['steps']}: {info['nonzero']} words, "
-                                f"val accuracy {info['val_accuracy']:.3f}")
+            self.status_note = (
+                f"lasso λ {info['step']}/{info['steps']}: {info['nonzero']} words, "
+                f"val accuracy {info['val_accuracy']:.3f}"
+            )
             self.plots_dirty = True
         elif message.stage in ("evaluate", "test"):
             self.status_note = f"scoring on the {'validation' if message.stage == 'evaluate' else 'test'} part…"
@@ -471,23 +484,31 @@ class DashboardScreen(Screen[None]):
             self.notify(message.error, title="Training failed", severity="error", timeout=10)
         elif message.diverged:
             self.status_note = "diverged: the loss became NaN or infinite"
-            self.notify("The loss became NaN or infinite: lower the learning rate or set "
-                        "clipping (e.g. 1.0), then start again.", title="Diverged",
-                        severity="warning", timeout=10)
+            self.notify(
+                "The loss became NaN or infinite: lower the learning rate or set "
+                "clipping (e.g. 1.0), then start again.",
+                title="Diverged",
+                severity="warning",
+                timeout=10,
+            )
         elif message.baseline:
             self.status_note = "fitted: " + self.figures(message) + self.timing(message.seconds)
         elif not epochs:
             self.status_note = "stopped before the first epoch ended"
         else:
             how = "stopped" if message.stopped else "finished"
-            self.status_note = (f"{how} after {epochs} epoch(s): " + self.figures(message, train=False)
-                                + self.timing(message.seconds))
+            self.status_note = (
+                f"{how} after {epochs} epoch(s): " + self.figures(message, train=False) + self.timing(message.seconds)
+            )
         heatmap = self.query_one(GradHeatmap)
         if not heatmap.rows and heatmap.empty_text.startswith("Training:"):  # no epoch will come now
             heatmap.clear("The run ended before its first epoch: no gradient norms to show.")
         if message.saved_model:
-            self.notify(f"Saved as {Path(message.saved_model).name}: try it in the playground "
-                        "(F4, then ctrl+o).", title="Model kept", timeout=8)
+            self.notify(
+                f"Saved as {Path(message.saved_model).name}: try it in the playground (F4, then ctrl+o).",
+                title="Model kept",
+                timeout=8,
+            )
         if finished and not message.error:
             self.save_run(message)
         if self.experiment is not None and finished and not message.error:
@@ -505,7 +526,7 @@ class DashboardScreen(Screen[None]):
         return text + (f" (train {fit:.3f})" if fit is not None else "")
 
     def timing(self, seconds: float) -> str:
-        """" in 1.2 s", unless timing is hidden."""
+        """ " in 1.2 s", unless timing is hidden."""
         return f" in {seconds:.1f} s" if self.show_timing else ""
 
     def save_run(self, message: TrainingDone) -> None:
@@ -532,9 +553,12 @@ class DashboardScreen(Screen[None]):
         result = check_experiment(exercise, experiment_logs(message))
         self.app.course.record_attempt(exercise, json.dumps(message.config), result.passed)
         self.app.experiment_results[exercise.key] = result
-        self.notify(result.message + ("" if result.passed else " Change a setting and rerun."),
-                    title="Goal reached" if result.passed else "Goal not reached yet",
-                    severity="information" if result.passed else "warning", timeout=10)
+        self.notify(
+            result.message + ("" if result.passed else " Change a setting and rerun."),
+            title="Goal reached" if result.passed else "Goal not reached yet",
+            severity="information" if result.passed else "warning",
+            timeout=10,
+        )
 
     # --------------------------------------------------------------------------- drawing
 
@@ -549,8 +573,7 @@ class DashboardScreen(Screen[None]):
         # where the run is and how it ended come first: at 80 columns the line's end is cut off
         if self.progress is not None and self.training:
             p = self.progress
-            text.append(f" · ep {p.epoch + 1}/{config.get('epochs')} "
-                        f"batch {p.batch}/{p.batches} · loss {p.loss:.3f}")
+            text.append(f" · ep {p.epoch + 1}/{config.get('epochs')} batch {p.batch}/{p.batches} · loss {p.loss:.3f}")
         text.append(" · " + self.status_note)
         if not tasks_bridge.is_baseline(config) and config.get("lr") is not None:
             text.append(f" · {config.get('optimizer')} lr={config.get('lr')}", style="dim")
@@ -577,29 +600,36 @@ class DashboardScreen(Screen[None]):
         if tasks_bridge.is_baseline(self.config):
             # fitted in one go: one figure each, drawn as a level; the lasso's path is its history
             if self.lasso_path:
-                plot_series(loss_plot, "lasso path: val accuracy by λ step", [("val", self.lasso_path)],
-                            ylim=ylim)
+                plot_series(loss_plot, "lasso path: val accuracy by λ step", [("val", self.lasso_path)], ylim=ylim)
             else:
                 plot_series(loss_plot, "no epochs: fitted in one go", [])
             result = self.result
-            levels = [] if result is None or result.error else [
-                (f"{part} {value:.3f}", value) for part, key in (("train", metric), ("val", f"val_{metric}"))
-                if (value := result.metrics.get(key)) is not None
-            ]
+            levels = (
+                []
+                if result is None or result.error
+                else [
+                    (f"{part} {value:.3f}", value)
+                    for part, key in (("train", metric), ("val", f"val_{metric}"))
+                    if (value := result.metrics.get(key)) is not None
+                ]
+            )
             value = result.metrics.get(f"val_{metric}") if result is not None else None
             title = f"{self.config.get('model')}: val {name} {value:.3f}" if value is not None else f"{name}"
             plot_levels(metric_plot, title, levels, ylim=ylim)
         else:
-            plot_series(loss_plot, "loss per epoch",
-                        [("train", history.get("loss", [])), ("val", history.get("val_loss", []))])
-            plot_series(metric_plot, f"{name} per epoch",
-                        [("train", history.get(metric, [])), ("val", history.get(f"val_{metric}", []))],
-                        ylim=ylim)
+            plot_series(
+                loss_plot, "loss per epoch", [("train", history.get("loss", [])), ("val", history.get("val_loss", []))]
+            )
+            plot_series(
+                metric_plot,
+                f"{name} per epoch",
+                [("train", history.get(metric, [])), ("val", history.get(f"val_{metric}", []))],
+                ylim=ylim,
+            )
         heatmap = self.query_one(GradHeatmap)
         heatmap.refresh()
         latest = log10_norms(heatmap.rows[-1]) if heatmap.rows else []
-        plot_series(self.query_one("#grad-plot", CachedPlot), "last epoch: log₁₀‖∂L/∂hₜ‖ by t",
-                    [("", latest)])
+        plot_series(self.query_one("#grad-plot", CachedPlot), "last epoch: log₁₀‖∂L/∂hₜ‖ by t", [("", latest)])
 
     def plot_seconds(self) -> float:
         """What drawing the live plots cost last time (measured as they painted)."""
@@ -616,9 +646,15 @@ class DashboardScreen(Screen[None]):
         runs = store.list_runs() if store is not None else []
         for info in runs:
             cfg = info.config
-            table.add_row("✓" if info.id in self.overlay_ids else "", str(info.id), info.name,
-                          str(cfg.get("optimizer", "")), str(cfg.get("lr", "")),
-                          epochs_cell(cfg), key=str(info.id))
+            table.add_row(
+                "✓" if info.id in self.overlay_ids else "",
+                str(info.id),
+                info.name,
+                str(cfg.get("optimizer", "")),
+                str(cfg.get("lr", "")),
+                epochs_cell(cfg),
+                key=str(info.id),
+            )
         self.draw_overlay()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -646,5 +682,4 @@ class DashboardScreen(Screen[None]):
             rows = next(iter(layers.values()), []) if isinstance(layers, dict) else []
             norms.append((label, log10_norms(rows[-1]) if rows else []))
         plot_series(self.query_one("#overlay-loss", CachedPlot), "val loss", losses)
-        plot_series(self.query_one("#overlay-grad", CachedPlot), "log₁₀‖∂L/∂hₜ‖, last epoch",
-                    norms)
+        plot_series(self.query_one("#overlay-grad", CachedPlot), "log₁₀‖∂L/∂hₜ‖, last epoch", norms)

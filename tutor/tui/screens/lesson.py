@@ -175,8 +175,7 @@ class LessonScreen(Screen[None]):
 
     def action_solution(self) -> None:
         if (panel := self._with_panel()) and not panel.show_solution():
-            self.notify("Try the exercise first: the solution opens after your first attempt.",
-                        severity="warning")
+            self.notify("Try the exercise first: the solution opens after your first attempt.", severity="warning")
 
     def action_exercises(self) -> None:
         self._show_prose()

@@ -23,13 +23,13 @@ from tutor.tui.widgets.plots import CachedPlot, plot_series
 if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
 
-EXAMPLE = ("The acting was wonderful and the story moved me, "
-           "but the ending was a dull and lazy mess.")
+EXAMPLE = "The acting was wonderful and the story moved me, but the ending was a dull and lazy mess."
 TYPING_PAUSE = 0.6  # seconds after the last key before predicting again
 PICK_HINT = "Press ctrl+o to pick another model."
 EMPTY_REVIEW = "Type a review first: the model answers when you pause typing, or press ctrl+r."
-NO_WORDS = ("The review has only punctuation or symbols, no words for the model to read: "
-            "write a few words of the review.")
+NO_WORDS = (
+    "The review has only punctuation or symbols, no words for the model to read: write a few words of the review."
+)
 
 
 def models_folder() -> Path:
@@ -94,8 +94,9 @@ class PlaygroundScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="∿")
-        yield TextArea(EXAMPLE, id="review", soft_wrap=True, show_line_numbers=False,
-                       placeholder="Type or paste a movie review…")
+        yield TextArea(
+            EXAMPLE, id="review", soft_wrap=True, show_line_numbers=False, placeholder="Type or paste a movie review…"
+        )
         yield Static(id="verdict")
         with Horizontal(id="play-body"):
             with VerticalScroll(id="words-box"):
@@ -143,8 +144,12 @@ class PlaygroundScreen(Screen[None]):
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
         if message.error:
-            self.notify(f"{message.error}. The playground keeps its current model.",
-                        title="Cannot use this model", severity="error", timeout=10)
+            self.notify(
+                f"{message.error}. The playground keeps its current model.",
+                title="Cannot use this model",
+                severity="error",
+                timeout=10,
+            )
             self.query_one("#verdict", Static).update(Text(message.error, style="bold yellow"))
             if self.predictor is not None:
                 self.action_predict()  # the verdict line goes back to the current model's answer
@@ -212,8 +217,7 @@ class PlaygroundScreen(Screen[None]):
         probability = float(result["probability"])
         label = str(result["label"])
         verdict = Text()
-        verdict.append(f" {label.upper()} ", style="bold reverse " +
-                       ("green" if probability >= 0.5 else "red"))
+        verdict.append(f" {label.upper()} ", style="bold reverse " + ("green" if probability >= 0.5 else "red"))
         verdict.append(f"  P(positive) = {probability:.2f}  ")
         filled = round(probability * 30)
         verdict.append("█" * filled, style="green")

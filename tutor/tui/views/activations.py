@@ -49,16 +49,23 @@ class ActivationsView(LiveView):
 
     def show(self, data: object) -> None:
         z = self.z.tolist()
-        for plot_id, suffix, title, ylim in (("#act-g", "", "g(z)", (-1.1, 2.0)),
-                                             ("#act-dg", "'", "g′(z)", (-0.05, 1.1))):
+        for plot_id, suffix, title, ylim in (
+            ("#act-g", "", "g(z)", (-1.1, 2.0)),
+            ("#act-dg", "'", "g′(z)", (-0.05, 1.1)),
+        ):
             plot = self.query_one(plot_id, CachedPlot)
             plt = plot.plt
             plt.clear_data()
             plt.clear_figure()
             plt.title(title)
             for name, colour in COLOURS.items():
-                plt.plot(z, self.curves[name + suffix].tolist(), label=name + ("′" if suffix else ""),
-                         color=colour, marker="braille")
+                plt.plot(
+                    z,
+                    self.curves[name + suffix].tolist(),
+                    label=name + ("′" if suffix else ""),
+                    color=colour,
+                    marker="braille",
+                )
             plt.ylim(*ylim)  # ReLU climbs to 6: clip it so σ and tanh keep their detail
             plt.xticks([-6, -3, 0, 3, 6])
             plt.yticks([0, 0.25, 0.5, 0.75, 1.0] if suffix else [-1, 0, 1, 2])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-NO_MODEL = ("No bundled sentiment model: assets/sentiment-model.npz is not installed, so this view "
-            "has nothing to read with. It ships with rnn-tutor: reinstall the package to get it.")
+NO_MODEL = (
+    "No bundled sentiment model: assets/sentiment-model.npz is not installed, so this view "
+    "has nothing to read with. It ships with rnn-tutor: reinstall the package to get it."
+)
 
 
 def bundled_model() -> tuple[Any | None, str]:

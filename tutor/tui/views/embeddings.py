@@ -46,8 +46,9 @@ def nearest(word: str, count: int = NEIGHBOURS) -> Neighbours:
     sims = (E @ E[i]) / (norms * norms[i])
     sims[[0, 1, i]] = -np.inf  # padding, unknown and the word itself are not neighbours
     best = [j for j in np.argsort(-sims, kind="stable")[:count] if np.isfinite(sims[j])]
-    return Neighbours(key, [model.vocab.words[j] for j in best], [float(sims[j]) for j in best],
-                      f"{model.path.name}: {source}")
+    return Neighbours(
+        key, [model.vocab.words[j] for j in best], [float(sims[j]) for j in best], f"{model.path.name}: {source}"
+    )
 
 
 class EmbeddingsView(LiveView):

@@ -63,8 +63,10 @@ def untrained_states(words: list[str]) -> States:
     vocab = Vocabulary.build([words], max_words=len(set(words)) + 2)
     layer = SimpleRNN(UNITS, input_dim=INPUT_WIDTH, return_sequences=True, seed=SEED)
     x = np.stack([word_vector(w) for w in words])[None]
-    source = (f"an untrained SimpleRNN ({UNITS} units, seed {SEED}) over this sentence's "
-              f"{len(vocab) - 2}-word vocabulary; each word's input is a fixed random vector")
+    source = (
+        f"an untrained SimpleRNN ({UNITS} units, seed {SEED}) over this sentence's "
+        f"{len(vocab) - 2}-word vocabulary; each word's input is a fixed random vector"
+    )
     return States(words, layer.forward(x)[0], source)
 
 
@@ -84,8 +86,10 @@ def bundled_states(model: Any, words: list[str]) -> States | None:
     x = layers[0].params["E"][ids][None]
     kind = type(recurrent).__name__
     unknown = int(np.count_nonzero(ids == 1))
-    source = (f"the bundled sentiment model's {kind} layer ({recurrent.units} units, trained on IMDb), "
-              "read from a zero state" + (f"; {unknown} word(s) unknown to it" if unknown else ""))
+    source = (
+        f"the bundled sentiment model's {kind} layer ({recurrent.units} units, trained on IMDb), "
+        "read from a zero state" + (f"; {unknown} word(s) unknown to it" if unknown else "")
+    )
     return States(words, reader.forward(x)[0], source)
 
 

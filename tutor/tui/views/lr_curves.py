@@ -13,12 +13,19 @@ from tutor.tui.views.base import LiveView
 from tutor.tui.widgets.plots import CachedPlot, int_ticks
 
 # the lesson 5 experiment's preset; only the learning rate changes between the curves
-PRESET = {"task": "long_dependency", "model": "SimpleRNN", "units": 16, "seq_len": 5,
-          "optimizer": "sgd", "epochs": 10, "batch_size": 64, "seed": 0}
+PRESET = {
+    "task": "long_dependency",
+    "model": "SimpleRNN",
+    "units": 16,
+    "seq_len": 5,
+    "optimizer": "sgd",
+    "epochs": 10,
+    "batch_size": 64,
+    "seed": 0,
+}
 RATES = ((0.001, "too small", "blue"), (0.3, "about right", "green"), (10.0, "too large", "red"))
 SAVED_COLOURS = ("orange", "magenta", "cyan")  # the learner's own runs, newest first
-RICH = {"blue": "blue", "green": "green", "red": "red", "orange": "dark_orange", "magenta": "magenta",
-        "cyan": "cyan"}
+RICH = {"blue": "blue", "green": "green", "red": "red", "orange": "dark_orange", "magenta": "magenta", "cyan": "cyan"}
 
 
 @dataclass
@@ -41,8 +48,16 @@ def train_curves(rates: tuple[tuple[float, str, str], ...] = RATES) -> list[Curv
     curves = []
     for lr, label, colour in rates:
         result = run(resolve_config({**PRESET, "lr": lr}))
-        curves.append(Curve(lr, label, colour, [float(v) for v in result["history"].get("loss", [])],
-                            result["metrics"].get("val_accuracy"), bool(result["diverged"])))
+        curves.append(
+            Curve(
+                lr,
+                label,
+                colour,
+                [float(v) for v in result["history"].get("loss", [])],
+                result["metrics"].get("val_accuracy"),
+                bool(result["diverged"]),
+            )
+        )
     return curves
 
 
@@ -79,8 +94,15 @@ class LrCurvesView(LiveView):
                     run = store.load_run(info.id)
                     loss = [float(v) for v in run.history.get("loss", []) if v is not None]
                     if loss:
-                        curves.append(Curve(float(info.config["lr"]), "your run", SAVED_COLOURS[len(curves)],
-                                            loss, (run.history.get("val_accuracy") or [None])[-1]))
+                        curves.append(
+                            Curve(
+                                float(info.config["lr"]),
+                                "your run",
+                                SAVED_COLOURS[len(curves)],
+                                loss,
+                                (run.history.get("val_accuracy") or [None])[-1],
+                            )
+                        )
         except Exception:  # an unreadable store only means no overlay
             return curves
         return curves
@@ -94,8 +116,9 @@ class LrCurvesView(LiveView):
         plt.clear_figure()
         plt.title("training loss per epoch")
         for c in shown:
-            plt.plot(list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour,
-                     marker="braille")
+            plt.plot(
+                list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour, marker="braille"
+            )
         plt.xticks(int_ticks(max((len(c.loss) for c in shown), default=1)))
         plt.xlabel("epoch")
         plot.replot()

@@ -53,8 +53,7 @@ class CodeRan(Message):
 
 
 _MARKDOWN = MarkdownIt("commonmark")
-_INLINE_STYLES = {"em": ".prose--em", "strong": ".prose--strong", "s": ".prose--strong",
-                  "link": ".prose--link"}
+_INLINE_STYLES = {"em": ".prose--em", "strong": ".prose--strong", "s": ".prose--strong", "link": ".prose--link"}
 
 
 def _inline(tokens: list[Token]) -> Content:
@@ -128,8 +127,7 @@ def prose(markdown: str) -> Content:
 class Prose(Static):
     """A Static for exercise prose: styles the `code`, *em* and **strong** spans of `prose()`."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"prose--code", "prose--em", "prose--strong",
-                                              "prose--link"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"prose--code", "prose--em", "prose--strong", "prose--link"}
     DEFAULT_CSS = """
     Prose {
         height: auto;
@@ -189,8 +187,9 @@ class ChoiceButton(RadioButton):
         wide = max(line.cell_length for line in lines)
         indent = Content(" " * button.cell_length)
         return Content("\n").join(
-            Content.assemble(button if n == 0 else indent,
-                             line.pad(1, 1 + wide - line.cell_length).stylize_before(style))
+            Content.assemble(
+                button if n == 0 else indent, line.pad(1, 1 + wide - line.cell_length).stylize_before(style)
+            )
             for n, line in enumerate(lines)
         )
 
@@ -215,8 +214,7 @@ class ExercisePanel(Vertical):
         ex = self.exercise
         done = "  ✔" if self.app.course.passed(ex) else ""
         yield Static(
-            Text.assemble((f"{KIND_LABEL[ex.kind]} {self.number}: ", "bold"), (ex.title, "bold"),
-                          (done, "bold green")),
+            Text.assemble((f"{KIND_LABEL[ex.kind]} {self.number}: ", "bold"), (ex.title, "bold"), (done, "bold green")),
             classes="ex-title",
         )
         yield Markdown(ex.prompt_markdown, classes="ex-prompt")
@@ -376,8 +374,7 @@ class CodePanel(ExercisePanel):
     keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · esc leaves the editor"
 
     def compose_answer(self) -> ComposeResult:
-        yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css",
-                                   classes="code-editor")
+        yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css", classes="code-editor")
         yield Button("Run and check", classes="ex-check", compact=True)
 
     def solution_markdown(self) -> str:

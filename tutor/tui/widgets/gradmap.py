@@ -16,10 +16,14 @@ from textual.widget import Widget
 _STOPS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
 LEVELS = 16
 PALETTE = [
-    Style(bgcolor=Color.from_rgb(*(
-        round(a + (b - a) * (pos - int(pos)))
-        for a, b in zip(_STOPS[int(pos)], _STOPS[min(int(pos) + 1, len(_STOPS) - 1)], strict=True)
-    )))
+    Style(
+        bgcolor=Color.from_rgb(
+            *(
+                round(a + (b - a) * (pos - int(pos)))
+                for a, b in zip(_STOPS[int(pos)], _STOPS[min(int(pos) + 1, len(_STOPS) - 1)], strict=True)
+            )
+        )
+    )
     for pos in (i * (len(_STOPS) - 1) / (LEVELS - 1) for i in range(LEVELS))
 ]
 LABEL_WIDTH = 5  # the epoch number left of each row
@@ -118,8 +122,7 @@ class GradHeatmap(Widget):
             text.append("\n")
         axis_width = cells * repeat
         right = f"t={steps}"
-        text.append(" " * LABEL_WIDTH + "t=1".ljust(max(axis_width - len(right), 4)) + right + "\n",
-                    style="dim")
+        text.append(" " * LABEL_WIDTH + "t=1".ljust(max(axis_width - len(right), 4)) + right + "\n", style="dim")
         text.append(" " * LABEL_WIDTH + f"1e{lo:.1f} ", style="dim")
         for level in range(0, LEVELS, 2):
             text.append(" ", style=PALETTE[level])

@@ -63,8 +63,10 @@ class ModelPicker(ModalScreen[str | None]):
             options = [Option("Bundled model", id="bundled")]
             options += [Option(p.name, id=f"file-{i}") for i, p in enumerate(self.files)]
             yield OptionList(*options, id="models")
-            yield Label(f"…or type the path of a model saved by `tutor train imdb --out` "
-                        f"(saved models listed from {self.folder}):")
+            yield Label(
+                f"…or type the path of a model saved by `tutor train imdb --out` "
+                f"(saved models listed from {self.folder}):"
+            )
             yield Input(placeholder="path/to/model.npz", id="model-path", compact=True)
 
     def on_mount(self) -> None:

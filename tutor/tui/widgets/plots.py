@@ -48,8 +48,9 @@ def int_ticks(n: int, most: int = 5) -> list[int]:
     return sorted({round(1 + i * (n - 1) / (most - 1)) for i in range(most)})
 
 
-def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[float]]],
-                ylim: tuple[float, float] | None = None) -> None:
+def plot_series(
+    plot: PlotextPlot, title: str, series: list[tuple[str, list[float]]], ylim: tuple[float, float] | None = None
+) -> None:
     """Redraw a plot from (label, values-per-1..n) series with whole-number x ticks."""
     plt = plot.plt
     plt.clear_data()
@@ -58,8 +59,7 @@ def plot_series(plot: PlotextPlot, title: str, series: list[tuple[str, list[floa
     longest = 0
     for label, values in series:
         if values:
-            plt.plot(list(range(1, len(values) + 1)), values, label=label or None,
-                     marker="braille")
+            plt.plot(list(range(1, len(values) + 1)), values, label=label or None, marker="braille")
             longest = max(longest, len(values))
     if longest:
         plt.xticks(int_ticks(longest))
@@ -82,8 +82,9 @@ def log10_norms(row: Any) -> list[float]:
     return np.log10(np.maximum(np.asarray(row, dtype=float), 1e-12)).tolist()
 
 
-def plot_levels(plot: PlotextPlot, title: str, levels: list[tuple[str, float]],
-                ylim: tuple[float, float] | None = None) -> None:
+def plot_levels(
+    plot: PlotextPlot, title: str, levels: list[tuple[str, float]], ylim: tuple[float, float] | None = None
+) -> None:
     """One horizontal line per (label, value): a single final figure, such as a baseline's R²."""
     plt = plot.plt
     plt.clear_data()
