@@ -12,16 +12,63 @@ import typer
 
 from tutor.errors import TutorError
 
+_HELP = (
+    "Learn recurrent neural networks (RNN, LSTM, GRU) by running them.\n\n"
+    "Run without a command to open the tutor: eleven lessons, a training dashboard and a sentiment playground, "
+    "all in the terminal. In the app, F1 lists the keys and the footer shows the ones that work where you are "
+    "(enter opens a lesson, ctrl+r checks an exercise, ctrl+t gives a hint, F2/F3/F4 switch between course, "
+    "dashboard and playground, ctrl+q quits).\n\n"
+    "Your progress, answers and saved runs are kept in SQLite under your user data directory; TUTOR_HOME "
+    "relocates it. TUTOR_IMDB points the tutor at a copy of the IMDb reviews."
+)
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    help="Learn recurrent neural networks by running them. Run without a command to open the tutor.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=_HELP,
 )
 
 
+def _hide_flag_placeholders() -> None:
+    """Show on/off flags in help without a value placeholder (typer 0.2x prints `<bool>`: a flag takes none)."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None:  # older typer: flags were never given a placeholder
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_hide_flag_placeholders()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from tutor import __version__
+
+        print(f"rnn-tutor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     if ctx.invoked_subcommand is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            fail(
+                "the tutor app needs a terminal (stdin or stdout is not one); "
+                "`tutor --help` lists the commands that work in scripts and pipes",
+                code=2,
+            )
         from tutor.tui.app import run_app  # the only place the CLI reaches the TUI
 
         run_app()
