@@ -6,6 +6,7 @@ Textual, so every command imports what it needs inside its body.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -63,7 +64,8 @@ def _root(
     ),
 ) -> None:
     if ctx.invoked_subcommand is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # textual-serve (tutor serve) runs the app through its web driver, with pipes for stdin/stdout
+        if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
             fail(
                 "the tutor app needs a terminal (stdin or stdout is not one); "
                 "`tutor --help` lists the commands that work in scripts and pipes",
@@ -75,9 +77,10 @@ def _root(
 
 
 def _register() -> None:
-    from tutor.commands import bench, data, lessons, predict, train
+    from tutor.commands import bench, data, lessons, predict, serve, train
 
     app.command("predict")(predict.predict)
+    app.command("serve")(serve.serve)
     app.add_typer(train.app, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
