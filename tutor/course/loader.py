@@ -25,7 +25,7 @@ _LESSON_KEYS = {"id", "number", "title", "summary", "views"}
 _COMMON_KEYS = {"id", "kind", "title", "prompt", "hint", "solution", "explanation"}
 _KIND_KEYS = {
     "quiz": {"choices", "items", "answer", "tolerance"},
-    "code": {"starter", "function", "tests", "check"},
+    "code": {"starter", "function", "tests", "check", "allow"},
     "experiment": {"config", "editable", "goal", "goal_text"},
 }
 _TEST_KEYS = {"args", "kwargs", "expected", "rtol", "atol", "function", "name"}
@@ -242,7 +242,11 @@ def _code_fields(data: Mapping[str, Any], solution: str, where: str) -> dict[str
         if label == "solution" and not set(functions) <= defined:
             missing = sorted(set(functions) - defined)
             raise ValueError(f"{where}: the solution does not define {missing}")
-    return dict(starter=starter, functions=tuple(functions), tests=tests, check=check)
+    allow = _str_list(data, "allow", where)
+    for name in allow:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"{where}: 'allow' entry {name!r} is not a module name")
+    return dict(starter=starter, functions=tuple(functions), tests=tests, check=check, allow=tuple(allow))
 
 
 def _code_test(raw: Mapping[str, Any], functions: list[str], where: str) -> CodeTest:

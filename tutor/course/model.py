@@ -67,11 +67,14 @@ class Exercise:
     tolerance: float = 0.0
 
     # code: the learner edits `starter`, which must define `functions`; then `tests` and/or the
-    # trusted `check` source (defining ``check(*functions)``) judge it in a sandboxed process
+    # trusted `check` source (defining ``check(*functions)``) judge it, in a process of their own
+    # that calls the learner's functions in theirs. The learner's code may import the standard
+    # library, NumPy and the modules in `allow` (e.g. "tutor.engine"), nothing else.
     starter: str = ""
     functions: tuple[str, ...] = ()
     tests: tuple[CodeTest, ...] = ()
     check: str = ""
+    allow: tuple[str, ...] = ()
 
     # experiment: a training run preset; the learner may change the keys in `editable`
     config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
