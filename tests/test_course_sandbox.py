@@ -520,13 +520,24 @@ def test_the_lesson_files_and_the_package_are_closed_to_exercise_code():
 
 
 def test_the_judge_process_only_takes_a_verdict_with_its_nonce():
-    from tutor.course.checking import _verdict
+    from tutor.course.checking import _verdicts
 
-    assert _verdict(b'{"passed": true, "message": "ok", "nonce": "other"}\n', "mine", "").passed is False
-    twice = b'{"passed": true, "message": "ok", "nonce": "mine"}\n' * 2
-    assert _verdict(twice, "mine", "").passed is False
-    good = _verdict(b'junk\n{"passed": true, "message": "ok", "details": [], "nonce": "mine"}\n', "mine", "")
+    def line(nonce: str) -> bytes:
+        return b'{"verdicts": [{"passed": true, "message": "ok", "details": []}], "nonce": "%s"}\n' % nonce.encode()
+
+    assert _verdicts(line("other"), "mine", 1, "")[0].passed is False
+    assert _verdicts(line("mine") * 2, "mine", 1, "")[0].passed is False
+    assert _verdicts(line("mine"), "mine", 2, "")[0].passed is False  # one verdict for two sources
+    good = _verdicts(b"junk\n" + line("mine"), "mine", 1, "")[0]
     assert good.passed and good.message == "ok"
+
+
+def test_several_sources_are_judged_in_one_checker_each_in_its_own_process():
+    from tutor.course.checking import run_codes
+
+    results = run_codes(EXERCISE, [EXERCISE.solution, EXERCISE.starter, "import os\nos._exit(1)\n"], timeout=5)
+    assert [r.passed for r in results] == [True, False, False]
+    assert results[2].message.startswith("Your code ended its process")
 
 
 def test_the_learners_process_cannot_import_tutor_at_start_up():
@@ -550,4 +561,4 @@ def test_judge_module_runs_standalone_and_refuses_garbage():
         capture_output=True,
         timeout=60,
     )
-    assert proc.returncode != 0 or b'"passed": false' in proc.stdout
+    assert proc.returncode != 0 and proc.stdout == b""

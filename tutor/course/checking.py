@@ -149,10 +149,18 @@ def run_code(exercise: Exercise, source: str, timeout: float = 10.0, memory_mb: 
     take in all (its process's start-up is not counted); `memory_mb` caps its address space
     where the platform allows (the verdict's details say when it does not).
     """
+    return run_codes(exercise, [source], timeout=timeout, memory_mb=memory_mb)[0]
+
+
+def run_codes(
+    exercise: Exercise, sources: Sequence[str], timeout: float = 10.0, memory_mb: int = 1024
+) -> list[CheckResult]:
+    """`run_code` for several sources (one verdict each), in one checker process: each source
+    still runs in a learner process of its own. For lesson linting and tests."""
     if exercise.kind != "code":
         raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not a code exercise")
     spec = {
-        "source": source,
+        "sources": list(sources),
         "functions": list(exercise.functions),
         "tests": [_test_spec(t) for t in exercise.tests],
         "check": exercise.check,
@@ -187,9 +195,10 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_judge(spec: dict[str, Any], timeout: float) -> CheckResult:
-    """Start the trusted checker with `spec` and read its verdict (the one carrying our nonce)."""
+def run_judge(spec: dict[str, Any], timeout: float) -> list[CheckResult]:
+    """Start the trusted checker with `spec`; its verdicts (from the one line with our nonce)."""
     nonce = secrets.token_hex(16)
+    count = len(spec["sources"])
     payload = json.dumps({**spec, "nonce": nonce}, default=str).encode("utf-8")
     with (
         tempfile.TemporaryDirectory(prefix="tutor-check-") as workdir,
@@ -205,21 +214,19 @@ def run_judge(spec: dict[str, Any], timeout: float) -> CheckResult:
             **proctree.popen_kwargs(),
         )
         try:
-            out, _ = proc.communicate(payload, timeout=2 * timeout + 60)
+            out, _ = proc.communicate(payload, timeout=count * (2 * timeout + 30) + 30)
         except subprocess.TimeoutExpired:
             proctree.kill_tree(proc)
-            return CheckResult(
-                False,
-                "The checker itself took too long and was stopped (a problem of this exercise's check).",
-            )
+            message = "The checker itself took too long and was stopped (a problem of this exercise's check)."
+            return [CheckResult(False, message)] * count
         finally:
             proctree.kill_tree(proc)
         err.seek(0)
         stderr = err.read(20000).decode("utf-8", "replace")
-    return _verdict(out, nonce, stderr)
+    return _verdicts(out, nonce, count, stderr)
 
 
-def _verdict(out: bytes, nonce: str, stderr: str) -> CheckResult:
+def _verdicts(out: bytes, nonce: str, count: int, stderr: str) -> list[CheckResult]:
     found = []
     for line in out.splitlines():
         try:
@@ -228,10 +235,14 @@ def _verdict(out: bytes, nonce: str, stderr: str) -> CheckResult:
             continue
         if isinstance(data, dict) and data.get("nonce") == nonce:
             found.append(data)
-    if len(found) != 1:
+    verdicts = found[0].get("verdicts") if len(found) == 1 else None
+    if not isinstance(verdicts, list) or len(verdicts) != count:
         tail = [line for line in stderr.strip().splitlines()[-6:] if line.strip()]
-        return CheckResult(False, "The checker stopped without a verdict.", tail)
-    data = found[0]
+        return [CheckResult(False, "The checker stopped without a verdict.", tail)] * count
+    return [_result(v if isinstance(v, dict) else {}) for v in verdicts]
+
+
+def _result(data: dict[str, Any]) -> CheckResult:
     details = [str(d) for d in data.get("details", [])]
     output = str(data.get("output", "")).rstrip()
     if output:

@@ -1,20 +1,21 @@
 """The trusted side of a code check: ``python -m tutor.course.judge``.
 
 `tutor.course.checking.run_code` starts this process and writes the check on its stdin: the
-learner's source, the exercise's test cases and expected values, the lesson's `check` source,
-the limits, and a random nonce. This process starts the learner's own process
-(`tutor.course.sandbox`), sends it the source, and then calls the learner's functions there
-one by one: "call rnn_forward with these arrays" goes out as data, the return value comes back
-as data (`tutor.course.wire`; no pickle), and every comparison happens here. The lesson's
-``check(f1, f2, ...)`` receives `LearnerFunction` proxies that make those calls, so lesson
-checks read as if the functions were local. The verdict goes back on this process's stdout,
-tagged with the nonce; `run_code` accepts no other line.
+learner's source (or several, judged one after the other), the exercise's test cases and
+expected values, the lesson's `check` source, the limits, and a random nonce. This process
+starts the learner's own process (`tutor.course.sandbox`), sends it the source, and then calls
+the learner's functions there one by one: "call rnn_forward with these arrays" goes out as
+data, the return value comes back as data (`tutor.course.wire`; no pickle), and every
+comparison happens here. The lesson's ``check(f1, f2, ...)`` receives `LearnerFunction`
+proxies that make those calls, so lesson checks read as if the functions were local (a check
+may catch `LearnerError` to turn, say, a MemoryError into advice). The verdicts go back on this
+process's stdout, tagged with the nonce; `run_code` accepts no other line.
 
 What is isolated:
 - the test inputs the learner has not been sent, the expected values, the check's source and
   the comparisons: they exist only in this process, which the learner's process cannot read
   (on Linux this process is marked undumpable, so /proc/<pid>/mem and /proc/<pid>/fd are
-  closed to it) and whose verdict channel it does not hold;
+  closed to it, unless it runs as root) and whose verdict channel it does not hold;
 - patching NumPy, printing, writing to any descriptor or exiting early in the learner's process
   changes nothing here: a learner's reply is only ever a value to judge, and a process that
   stops answering fails the check;
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.course import proctree
+from tutor.course.model import may_use
 
 # NumPy and the codec are imported where first needed: the learner's process is started first,
 # so the two interpreters load NumPy side by side.
@@ -80,6 +82,8 @@ class LearnerError(Exception):
 class Learner:
     """The learner's process, seen from the trusted side: load source, call functions."""
 
+    live: set[int] = set()  # pids of the learner processes this process has started and not yet ended
+
     def __init__(self, spec: dict[str, Any], sole_child: bool = False) -> None:
         self.timeout = float(spec.get("timeout", 10.0))
         self.memory_mb = int(spec.get("memory_mb", 1024))
@@ -99,6 +103,7 @@ class Learner:
             env=learner_env(),
             **proctree.popen_kwargs(),
         )
+        Learner.live.add(self.proc.pid)
         self._replies: queue.Queue[bytes | None] = queue.Queue()
         self._outbox: queue.Queue[bytes | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -109,6 +114,7 @@ class Learner:
             "cpu_seconds": float(spec.get("cpu_seconds", self.timeout + 1)),
             "file_mb": 16,
             "allow": allow,
+            "may_use": may_use(allow),
             "library_paths": library_paths(allow),
             "guarded_paths": guarded_paths() + [str(p) for p in spec.get("guarded_paths", [])],
         }
@@ -268,7 +274,8 @@ class Learner:
 
     def close(self) -> None:
         self._outbox.put(None)
-        proctree.kill_tree(self.proc, sole_child=self.sole_child)
+        Learner.live.discard(self.proc.pid)
+        proctree.kill_tree(self.proc, sole_child=self.sole_child, spare=Learner.live)
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 if stream is not None:
@@ -488,13 +495,15 @@ def _check_trouble(exc: BaseException) -> str:
     return label
 
 
-def judge(spec: dict[str, Any], sole_child: bool = False) -> dict[str, Any]:
-    """Run one check: the learner's source in its own process, tests and check here."""
+def judge(spec: dict[str, Any], sole_child: bool = False, learner: Learner | None = None) -> dict[str, Any]:
+    """Run one check: the learner's source in its own process (`learner`, if already started
+    for this spec), the tests and the check here."""
     functions = [str(f) for f in spec.get("functions", [])]
     tests = list(spec.get("tests", []))
     check_source = str(spec.get("check") or "")
     total = len(tests) + (1 if check_source else 0)
-    learner = Learner(spec, sole_child=sole_child)  # it starts while the check below is compiled
+    if learner is None:
+        learner = Learner(spec, sole_child=sole_child)  # it starts while the check below is compiled
     try:
         check: Callable[..., Any] | None = None
         if check_source:
@@ -566,20 +575,36 @@ def _run(
 
 
 def main() -> None:
-    """Entry point: the check as JSON on stdin, one verdict line (with the nonce) on stdout."""
+    """Entry point: the check as JSON on stdin, one line of verdicts (with the nonce) on stdout.
+
+    The spec's "sources" are judged one after the other, each in a learner process of its own.
+    """
     verdict_fd = os.dup(1)
     os.dup2(2, 1)  # the check's own prints must not reach the verdict channel
     proctree.set_undumpable()
     sole_child = proctree.set_subreaper()
     spec = json.loads(sys.stdin.buffer.read())
-    try:
-        verdict = judge(spec, sole_child=sole_child)
-    except Exception as exc:  # noqa: BLE001 - the machinery failed: say so, as a verdict
-        verdict = _fail(f"The checker failed: {type(exc).__name__}: {exc}", _tail(traceback.format_exc()))
-    verdict["nonce"] = spec.get("nonce")
+    verdicts = []
+    sources = [str(source) for source in spec.get("sources", [])]
+    following: Learner | None = None
+    for k, source in enumerate(sources):
+        try:
+            learner, following = following, None
+            if learner is None:
+                learner = Learner(spec, sole_child=sole_child)
+            if k + 1 < len(sources):
+                following = Learner(spec, sole_child=sole_child)  # it starts while this one is judged
+            verdict = judge({**spec, "source": source}, sole_child=sole_child, learner=learner)
+        except Exception as exc:  # noqa: BLE001 - the machinery failed: say so, as a verdict
+            verdict = _fail(f"The checker failed: {type(exc).__name__}: {exc}", _tail(traceback.format_exc()))
+        verdicts.append(verdict)
     with os.fdopen(verdict_fd, "wb") as out:
-        out.write(json.dumps(verdict, default=str).encode("utf-8") + b"\n")
+        out.write(json.dumps({"nonce": spec.get("nonce"), "verdicts": verdicts}, default=str).encode("utf-8") + b"\n")
 
 
 if __name__ == "__main__":
-    main()
+    # Run the module's own copy, not this __main__ one: a check that imports LearnerError from
+    # tutor.course.judge must catch the very class the calls raise.
+    from tutor.course.judge import main as _main
+
+    _main()

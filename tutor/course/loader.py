@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tutor.course.goals import validate_goal
-from tutor.course.model import EXERCISE_KINDS, KNOWN_VIEWS, CodeTest, Exercise, Lesson
+from tutor.course.model import EXERCISE_KINDS, KNOWN_VIEWS, CodeTest, Exercise, Lesson, may_use
 
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
@@ -172,7 +172,10 @@ def _parse_exercise(block: str, line: int, lesson_id: str) -> Exercise:
     if kind == "quiz":
         return Exercise(**common, **_quiz_fields(data, where))
     if kind == "code":
-        return Exercise(**common, **_code_fields(data, common["solution"], where))
+        fields = _code_fields(data, common["solution"], where)
+        # every code exercise says what its code may use (the checker enforces it)
+        common["prompt_markdown"] += f"\n\n*Your code may use {may_use(fields['allow'])}.*"
+        return Exercise(**common, **fields)
     return Exercise(**common, **_experiment_fields(data, where))
 
 

@@ -33,6 +33,12 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+def may_use(allow: tuple[str, ...] | list[str] = ()) -> str:
+    """In words, what the learner's code in a code exercise may import."""
+    names = ["Python's standard library", "NumPy", *(f"`{name}`" for name in allow)]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @dataclass(frozen=True)
 class CodeTest:
     """One test case of a code exercise: call the learner's function, compare the result."""

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def kill_tree(proc: subprocess.Popen[bytes], wait: float = 2.0, sole_child: bool = False) -> None:
+def kill_tree(
+    proc: subprocess.Popen[bytes], wait: float = 2.0, sole_child: bool = False, spare: Collection[int] = ()
+) -> None:
     """End `proc`, its process group and (Linux) every descendant of it.
 
-    `sole_child`: the caller started no other process and is a subreaper (`set_subreaper`), so
-    every descendant of the caller belongs to `proc`'s tree (orphans included) and may be
-    killed and reaped. Without it, only what is still below `proc` or in its group is reached.
+    `sole_child`: the caller is a subreaper (`set_subreaper`) and every process below it belongs
+    to `proc`'s tree (orphans included), except the processes in `spare` (other children it
+    started, which have not run anything of their own yet): all of them are killed and reaped.
+    Without it, only what is still below `proc` or in its group is reached.
     """
     if proc.poll() is not None and not sole_child:
         return  # ended and reaped: its pid (and group id) may already belong to someone else
@@ -115,7 +119,7 @@ def kill_tree(proc: subprocess.Popen[bytes], wait: float = 2.0, sole_child: bool
             pass
     while True:
         below = descendants(proc.pid) + (descendants(os.getpid()) if sole_child else [])
-        below = [p for p in dict.fromkeys(below) if p != proc.pid]
+        below = [p for p in dict.fromkeys(below) if p != proc.pid and p not in spare]
         for pid in below:
             _signal(pid, signal.SIGSTOP)
         for pid in below:
@@ -123,7 +127,7 @@ def kill_tree(proc: subprocess.Popen[bytes], wait: float = 2.0, sole_child: bool
         if proc.poll() is None:
             _signal(proc.pid, signal.SIGKILL)
         if sole_child:
-            _reap_orphans(proc.pid)
+            _reap_orphans(proc.pid, spare)
         if not below or time.monotonic() > deadline:
             break
         time.sleep(0.005)
@@ -134,7 +138,7 @@ def kill_tree(proc: subprocess.Popen[bytes], wait: float = 2.0, sole_child: bool
         except (ProcessLookupError, PermissionError):
             return
         if sole_child:
-            _reap_orphans(proc.pid)
+            _reap_orphans(proc.pid, spare)
         time.sleep(0.005)
 
 
@@ -145,12 +149,13 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _reap_orphans(keep: int) -> None:
-    """Collect exited children re-parented to us as a subreaper (not `keep`: Popen reaps it)."""
+def _reap_orphans(keep: int, spare: Collection[int]) -> None:
+    """Collect exited children re-parented to us as a subreaper (not `keep` or `spare`: their
+    Popen objects reap them)."""
     if not hasattr(os, "waitpid") or not hasattr(os, "WNOHANG"):
         return
     for pid in _zombie_children():
-        if pid == keep:
+        if pid == keep or pid in spare:
             continue
         try:
             os.waitpid(pid, os.WNOHANG)

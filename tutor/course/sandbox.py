@@ -127,8 +127,9 @@ class ImportGuard(MetaPathFinder):
     library) is refused; an allowed library importing its own dependencies is not.
     """
 
-    def __init__(self, allowed: Sequence[str], library_paths: Sequence[str]) -> None:
+    def __init__(self, allowed: Sequence[str], library_paths: Sequence[str], may_use: str) -> None:
         self.allowed = tuple(allowed)
+        self.may_use = may_use
         self.parents = {name.rsplit(".", k)[0] for name in self.allowed for k in range(1, name.count(".") + 1)}
         self.library_paths = [_real(p) for p in library_paths]
         import sysconfig
@@ -153,7 +154,7 @@ class ImportGuard(MetaPathFinder):
         learner, requested = self._importer(fullname)
         if not learner:
             return None
-        raise ImportError(blocked_import_message(requested, self.allowed), name=fullname)
+        raise ImportError(blocked_import_message(requested, self.may_use), name=fullname)
 
     def _importer(self, fullname: str) -> tuple[bool, str]:
         """(whether learner code is importing, the module it asked for: `tutor.engine` rather
@@ -177,11 +178,9 @@ class ImportGuard(MetaPathFinder):
         return False, requested
 
 
-def blocked_import_message(fullname: str, allowed: Sequence[str]) -> str:
+def blocked_import_message(fullname: str, may_use: str) -> str:
     """What the learner reads when an import is refused."""
-    names = ["Python's standard library", "NumPy"] + [f"`{n}`" for n in allowed if n not in BASE_MODULES]
-    may = ", ".join(names[:-1]) + " and " + names[-1]
-    return f"this exercise asks you to write it yourself; `{fullname}` is not available here (you may use {may})"
+    return f"this exercise asks you to write it yourself; `{fullname}` is not available here (you may use {may_use})"
 
 
 def _install_file_guard(guarded: Sequence[str], readable: Sequence[str]) -> None:
@@ -347,7 +346,8 @@ def main() -> None:
     allowed = [str(n) for n in hello.get("allow", [])]
     library_paths = [p for name in (*BASE_MODULES, *allowed) for p in _module_paths(name)]
     library_paths += [str(p) for p in hello.get("library_paths", [])]
-    sys.meta_path.insert(0, ImportGuard([*BASE_MODULES, *allowed], library_paths))
+    may_use = str(hello.get("may_use") or "Python's standard library and NumPy")
+    sys.meta_path.insert(0, ImportGuard([*BASE_MODULES, *allowed], library_paths, may_use))
     _install_file_guard(hello.get("guarded_paths", []), library_paths)
     captured = _BoundedText()
     sys.stdout = sys.stderr = captured

@@ -25,6 +25,12 @@ import numpy as np
 MAX_DEPTH = 64  # deeper nesting is sent as Opaque (it is also how a self-containing list ends)
 _ARRAY_KINDS = "biufcSUmM"  # numbers, bools, bytes/str, dates: sent as raw bytes
 _REPR_LIMIT = 200
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly these types travel as themselves
+
+
+def _plain(values: Any) -> bool:
+    """Whether every value is a plain JSON scalar (the fast path for long lists of words)."""
+    return set(map(type, values)) <= _PLAIN
 
 
 class Opaque:
@@ -74,10 +80,12 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, complex):
         return {"$": "complex", "re": value.real, "im": value.imag}
     if isinstance(value, list):
-        return [encode(v, depth + 1) for v in value]
+        return list(value) if _plain(value) else [encode(v, depth + 1) for v in value]
     if isinstance(value, tuple):
         return {"$": "tuple", "items": [encode(v, depth + 1) for v in value]}
     if isinstance(value, dict):
+        if _plain(value.keys()) and _plain(value.values()):
+            return {"$": "dict", "items": [[k, v] for k, v in value.items()]}
         return {"$": "dict", "items": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     if isinstance(value, set | frozenset):
         tag = "frozenset" if isinstance(value, frozenset) else "set"
@@ -149,7 +157,7 @@ def decode(data: Any, depth: int = 0) -> Any:
     if data is None or isinstance(data, bool | int | float | str):
         return data
     if isinstance(data, list):
-        return [decode(v, depth + 1) for v in data]
+        return list(data) if _plain(data) else [decode(v, depth + 1) for v in data]
     if not isinstance(data, dict):
         raise ValueError(f"unexpected {type(data).__name__} in a value")
     tag = data.get("$")
@@ -157,8 +165,10 @@ def decode(data: Any, depth: int = 0) -> Any:
         return tuple(decode(v, depth + 1) for v in _items(data))
     if tag == "dict":
         pairs = _items(data)
-        if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        if not all(type(p) is list and len(p) == 2 for p in pairs):
             raise ValueError("a dict's items must be pairs")
+        if _plain(k for k, _ in pairs) and _plain(v for _, v in pairs):
+            return dict(pairs)
         return {_hashable(decode(k, depth + 1)): decode(v, depth + 1) for k, v in pairs}
     if tag in ("set", "frozenset"):
         items = [_hashable(decode(v, depth + 1)) for v in _items(data)]
