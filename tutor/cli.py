@@ -28,9 +28,10 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from tutor.commands import bench, data, lessons, predict, train
+    from tutor.commands import bench, check, data, lessons, predict, train
 
     app.command("predict")(predict.predict)
+    app.command("check")(check.check)
     app.add_typer(train.app, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")

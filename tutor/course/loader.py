@@ -48,6 +48,15 @@ def load_lessons(directory: Path | str | None = None) -> list[Lesson]:
             raise ValueError(f"{lesson.path}: lesson number {lesson.number} also used by {other}")
         seen_ids[lesson.id] = lesson.path
         seen_numbers[lesson.number] = lesson.path
+    # exercise ids are unique across the course: `tutor check ID` names an exercise by its id alone
+    seen_exercises: dict[str, Path] = {}
+    for lesson in lessons:
+        assert lesson.path is not None
+        for ex in lesson.exercises:
+            if ex.id in seen_exercises:
+                other = seen_exercises[ex.id].name
+                raise ValueError(f"{lesson.path}: exercise id {ex.id!r} is also used in {other}; ids are unique")
+            seen_exercises[ex.id] = lesson.path
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
