@@ -103,8 +103,10 @@ def apply_limits(memory_mb: int, cpu_seconds: float, file_mb: int) -> dict[str, 
                 new_hard = min(new_hard, hard)
             resource.setrlimit(which, (soft, new_hard))
             applied[name] = resource.getrlimit(which)[0] == soft
-        except (ValueError, OSError):  # e.g. RLIMIT_AS cannot be set on macOS
+        except (ValueError, OSError):  # e.g. RLIMIT_AS cannot be set on some systems
             pass
+    if sys.platform == "darwin":
+        applied["memory"] = False  # macOS accepts an address-space limit but does not enforce it
     return applied
 
 
