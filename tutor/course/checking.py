@@ -1,7 +1,9 @@
-"""Checking exercises: quiz answers, learner code (in a sandboxed child process), experiment goals.
+"""Checking exercises: quiz answers, learner code, experiment goals.
 
 Every function returns a CheckResult and never raises for a learner's mistake, so the TUI can
-show `message` (and `details`) as they are. `run_code` blocks: call it from a thread worker.
+show `message` (and `details`) as they are. Code is checked by a trusted process
+(`tutor.course.judge`) that calls the learner's functions in a process of their own
+(`tutor.course.sandbox`); `run_code` blocks while they work: call it from a thread worker.
 """
 
 from __future__ import annotations
