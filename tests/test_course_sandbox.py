@@ -21,6 +21,7 @@ import pytest
 
 from tutor.course import CodeTest, Exercise, run_code, wire
 from tutor.course import judge as judge_module
+from tutor.course.checking import run_codes
 
 CHECK = textwrap.dedent(
     """
@@ -53,6 +54,11 @@ def run(source: str, exercise: Exercise = EXERCISE, **kw) -> object:
     return run_code(exercise, textwrap.dedent(source), timeout=kw.pop("timeout", 5), **kw)
 
 
+def runs(sources: list[str], exercise: Exercise = EXERCISE) -> list:
+    """Several sources in one checker process (each still in a learner process of its own)."""
+    return run_codes(exercise, [textwrap.dedent(s) for s in sources], timeout=5)
+
+
 # ------------------------------------------------------------------------------------ verdicts
 
 
@@ -71,16 +77,22 @@ def test_wrong_result_fails_with_the_call_and_the_values():
 
 def test_one_count_and_one_wording_for_pass_and_fail():
     # the same exercise says "Check k of N" when failing and "All N checks passed" when passing
-    failing = run("import numpy as np\ndef square(x):\n    return np.abs(x) * x if np.any(x < 0) else x * x\n")
+    failing, both, passing = runs(
+        [
+            "import numpy as np\ndef square(x):\n    return np.abs(x) * x if np.any(x < 0) else x * x\n",
+            "def square(x):\n    return x + 1\n",
+            EXERCISE.solution,
+        ]
+    )
     assert not failing.passed
     assert failing.message.startswith("Check 2 of 2 failed: square([2, -3]) gave")
-    both = run("def square(x):\n    return x + 1\n")
     assert both.message.startswith("2 of 2 checks failed. Check 1: small: square([1., 2., 3.])"), both
     assert both.details and both.details[0].startswith("Check 2: square([2, -3]) gave")
-    assert run(EXERCISE.solution).message == "All 2 checks passed."
+    assert passing.message == "All 2 checks passed."
     single = replace(EXERCISE, check="")
-    assert run("def square(x):\n    return x\n", single).message.startswith("The check failed: small:")
-    assert run(EXERCISE.solution, single).message == "The 1 check passed."
+    wrong, right = runs(["def square(x):\n    return x\n", EXERCISE.solution], single)
+    assert wrong.message.startswith("The check failed: small:")
+    assert right.message == "The 1 check passed."
 
 
 def test_exception_points_at_the_learners_line():
@@ -175,11 +187,16 @@ def test_a_ragged_expected_value_is_compared_part_by_part():
         tests=(CodeTest(args=([1.0, 2.0, 3.0],), expected=[[1.0, 2.0], 3.0], name="pair"),),
         check="",
     )
-    good = run_code(pair, "def split(v):\n    return v[:2], v[2]\n", timeout=5)
+    good, bad, short = runs(
+        [
+            "def split(v):\n    return v[:2], v[2]\n",
+            "def split(v):\n    return v[:2], 0.0\n",
+            "def split(v):\n    return v\n",
+        ],
+        pair,
+    )
     assert good.passed, good
-    bad = run_code(pair, "def split(v):\n    return v[:2], 0.0\n", timeout=5)
     assert not bad.passed and "part 2" in bad.message
-    short = run_code(pair, "def split(v):\n    return v\n", timeout=5)
     assert not short.passed and "Traceback" not in short.message
 
 
@@ -196,10 +213,9 @@ def test_a_function_that_changes_its_input_is_seen_doing_so():
         """
     )
     ex = replace(EXERCISE, check=check, tests=())
-    assert run("def square(x):\n    x *= x\n    return x\n", ex).message == (
-        "The check failed: square changed the array it was given"
-    )
-    assert run(EXERCISE.solution, ex).passed
+    in_place, solution = runs(["def square(x):\n    x *= x\n    return x\n", EXERCISE.solution], ex)
+    assert in_place.message == "The check failed: square changed the array it was given"
+    assert solution.passed
 
 
 def test_values_of_every_kind_cross_as_data():
@@ -347,19 +363,21 @@ def test_the_sandbox_works_without_the_posix_only_calls(monkeypatch, tmp_path):
 
 def test_shortcut_through_the_engine_is_refused_with_a_message_that_teaches():
     message = "this exercise asks you to write it yourself; `tutor.engine` is not available here"
-    for attempt in (
+    attempts = [
         "from tutor.engine import SimpleRNN",
         "import tutor.engine",
         "import importlib\nimportlib.import_module('tutor.engine')",
         "__import__('tutor.engine')",
         "import runpy\nrunpy.run_module('tutor.engine')",
-    ):
-        result = run(attempt + "\ndef square(x):\n    return x * x\n")
+    ]
+    others = ["tutor", "tutor.data", "scipy.sparse"]
+    tail = "\ndef square(x):\n    return x * x\n"
+    results = runs([a + tail for a in attempts] + [f"import {other}" + tail for other in others])
+    for attempt, result in zip(attempts, results, strict=False):
         assert not result.passed, attempt
         assert message in result.message, (attempt, result.message)
         assert result.message.startswith("line "), result.message  # it names the learner's line
-    for other in ("tutor", "tutor.data", "scipy.sparse"):
-        result = run(f"import {other}\ndef square(x):\n    return x * x\n")
+    for other, result in zip(others, results[len(attempts) :], strict=True):
         assert f"`{other}` is not available here" in result.message, result.message
 
 
@@ -371,8 +389,8 @@ def test_what_an_exercise_allows_can_be_imported_and_nothing_more():
         def square(x):
             return np.asarray(x) ** 2
         """
-    assert run(uses_engine, allowed).passed
-    result = run("import tutor.data\ndef square(x):\n    return x * x\n", allowed)
+    uses, result = runs([uses_engine, "import tutor.data\ndef square(x):\n    return x * x\n"], allowed)
+    assert uses.passed
     assert "`tutor.data` is not available here (you may use Python's standard library, NumPy and `tutor.engine`)" in (
         result.message
     )
@@ -513,8 +531,8 @@ def test_the_lesson_files_and_the_package_are_closed_to_exercise_code():
 
     lesson = next(paths.lessons_dir().glob("04-*.md"))
     engine = Path(judge_module.__file__).resolve().parents[1] / "engine" / "recurrent.py"
-    for target in (lesson, engine):
-        result = run(f"text = open({str(target)!r}).read()\ndef square(x):\n    return x * x\n")
+    sources = [f"text = open({str(t)!r}).read()\ndef square(x):\n    return x * x\n" for t in (lesson, engine)]
+    for result in runs(sources):
         assert not result.passed
         assert "the checker's files are not open to exercise code" in result.message, result.message
 
