@@ -243,10 +243,10 @@ def test_malformed_lessons_name_file_and_problem(tmp_path: Path, change, problem
 
 def test_load_lessons_sorts_by_number_and_skips_other_files(tmp_path: Path):
     (tmp_path / "03-demo.md").write_text(LESSON, encoding="utf-8")
-    (tmp_path / "01-first.md").write_text(
-        LESSON.replace('id = "demo"', 'id = "first"').replace("number = 3", "number = 1"),
-        encoding="utf-8",
-    )
+    first = LESSON.replace('id = "demo"', 'id = "first"').replace("number = 3", "number = 1")
+    for ex_id in ("pick", "sort", "number", "run"):  # exercise ids are unique across the course
+        first = first.replace(f'id = "{ex_id}"', f'id = "first-{ex_id}"')
+    (tmp_path / "01-first.md").write_text(first, encoding="utf-8")
     (tmp_path / "README.md").write_text("not a lesson", encoding="utf-8")
     assert [lesson.id for lesson in load_lessons(tmp_path)] == ["first", "demo"]
 

@@ -10,7 +10,8 @@ from functools import cache
 import pytest
 
 from tutor import paths
-from tutor.course import Exercise, check_quiz, load_lessons, parse_lesson, run_code
+from tutor.course import Exercise, check_quiz, load_lessons, parse_lesson
+from tutor.course.checking import run_codes
 from tutor.course.experiments import validate_config
 from tutor.course.goals import validate_goal
 
@@ -76,13 +77,13 @@ def test_quiz_answer_is_right_and_a_wrong_one_is_not(ex: Exercise):
 
 
 def _run_both(ex: Exercise):
-    return run_code(ex, ex.solution), run_code(ex, ex.starter)
+    return run_codes(ex, [ex.solution, ex.starter])
 
 
 def test_code_solutions_pass_and_starters_fail():
     exercises = _ids("code")
     assert exercises
-    with ThreadPoolExecutor(max_workers=4) as pool:  # each run is its own process
+    with ThreadPoolExecutor(max_workers=3) as pool:  # each exercise is a checker process
         results = list(pool.map(_run_both, exercises))
     problems = []
     for ex, (solution, starter) in zip(exercises, results, strict=True):

@@ -77,9 +77,10 @@ def _root(
 
 
 def _register() -> None:
-    from tutor.commands import bench, data, lessons, predict, serve, train
+    from tutor.commands import bench, check, data, lessons, predict, serve, train
 
     app.command("predict")(predict.predict)
+    app.command("check")(check.check)
     app.command("serve")(serve.serve)
     app.add_typer(train.app, name="train")
     app.add_typer(lessons.app, name="lessons")

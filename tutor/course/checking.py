@@ -1,7 +1,9 @@
-"""Checking exercises: quiz answers, learner code (in a sandboxed child process), experiment goals.
+"""Checking exercises: quiz answers, learner code, experiment goals.
 
 Every function returns a CheckResult and never raises for a learner's mistake, so the TUI can
-show `message` (and `details`) as they are. `run_code` blocks: call it from a thread worker.
+show `message` (and `details`) as they are. Code is checked by a trusted process
+(`tutor.course.judge`) that calls the learner's functions in a process of their own
+(`tutor.course.sandbox`); `run_code` blocks while they work: call it from a thread worker.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ import json
 import math
 import os
 import re
-import signal
+import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tutor.course import proctree
 from tutor.course.goals import NAMED_GOALS, evaluate_goal, final_values, goal_names
 from tutor.course.model import CheckResult, CodeTest, Exercise
 
@@ -141,18 +143,35 @@ def _explained(exercise: Exercise) -> list[str]:
 
 
 def run_code(exercise: Exercise, source: str, timeout: float = 10.0, memory_mb: int = 1024) -> CheckResult:
-    """Run the learner's source against the exercise's tests and check in a child process."""
+    """Check the learner's source against the exercise's tests and check; never raises for it.
+
+    Blocking (it waits for two child processes: the trusted checker, `tutor.course.judge`, and
+    the learner's own process it starts): call it from a thread worker or a CLI command. Safe
+    to call from several threads at once. `timeout` is the wall time the learner's code may
+    take in all (its process's start-up is not counted); `memory_mb` caps its address space
+    where the platform allows (the verdict's details say when it does not).
+    """
+    return run_codes(exercise, [source], timeout=timeout, memory_mb=memory_mb)[0]
+
+
+def run_codes(
+    exercise: Exercise, sources: Sequence[str], timeout: float = 10.0, memory_mb: int = 1024
+) -> list[CheckResult]:
+    """`run_code` for several sources (one verdict each), in one checker process: each source
+    still runs in a learner process of its own. For lesson linting and tests."""
     if exercise.kind != "code":
         raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not a code exercise")
     spec = {
-        "source": source,
+        "sources": list(sources),
         "functions": list(exercise.functions),
         "tests": [_test_spec(t) for t in exercise.tests],
         "check": exercise.check,
+        "allow": list(exercise.allow),
+        "timeout": timeout,
         "memory_mb": memory_mb,
         "cpu_seconds": timeout + 1,
     }
-    return run_in_sandbox(spec, timeout=timeout, memory_mb=memory_mb)
+    return run_judge(spec, timeout=timeout)
 
 
 def _test_spec(test: CodeTest) -> dict[str, Any]:
@@ -172,93 +191,65 @@ def _child_env() -> dict[str, str]:
     package_root = str(Path(__file__).resolve().parents[2])  # so `-m tutor...` works from any cwd
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"  # one thread: less memory under the address-space limit, no oversubscription
+        env[var] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     return env
 
 
-def run_in_sandbox(spec: dict[str, Any], timeout: float, memory_mb: int) -> CheckResult:
-    """Start the sandbox process with `spec`, wait at most `timeout` s, and read its verdict."""
+def run_judge(spec: dict[str, Any], timeout: float) -> list[CheckResult]:
+    """Start the trusted checker with `spec`; its verdicts (from the one line with our nonce)."""
+    nonce = secrets.token_hex(16)
+    count = len(spec["sources"])
+    payload = json.dumps({**spec, "nonce": nonce}, default=str).encode("utf-8")
     with (
-        tempfile.TemporaryDirectory(prefix="tutor-code-") as workdir,
+        tempfile.TemporaryDirectory(prefix="tutor-check-") as workdir,
         tempfile.TemporaryFile() as err,
     ):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tutor.course.sandbox"],
+            [sys.executable, "-m", "tutor.course.judge"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=err,
             cwd=workdir,
             env=_child_env(),
-            start_new_session=True,  # its own process group, so a timeout can end all of it
+            **proctree.popen_kwargs(),
         )
-        timed_out = False
         try:
-            out, _ = proc.communicate(json.dumps(spec).encode("utf-8"), timeout=timeout)
+            out, _ = proc.communicate(payload, timeout=count * (2 * timeout + 30) + 30)
         except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            out, _ = proc.communicate()
+            proctree.kill_tree(proc)
+            message = "The checker itself took too long and was stopped (a problem of this exercise's check)."
+            return [CheckResult(False, message)] * count
         finally:
-            _kill_group(proc.pid)  # anything the learner's code started in the background
+            proctree.kill_tree(proc)
         err.seek(0)
         stderr = err.read(20000).decode("utf-8", "replace")
-    if timed_out:
-        return CheckResult(
-            False,
-            f"Your code took longer than {timeout:g} s (an infinite loop?).",
-            ["Check that every loop ends, e.g. that a while-condition eventually becomes false."],
-        )
-    return _verdict(proc.returncode, out, stderr, memory_mb)
+    return _verdicts(out, nonce, count, stderr)
 
 
-def _kill_group(pid: int, wait: float = 1.0) -> None:
-    """SIGKILL the learner's whole process group, and wait (briefly) until it is gone: the
-    signal is delivered asynchronously, and a grandchild may outlive the call by a moment."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        return
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+def _verdicts(out: bytes, nonce: str, count: int, stderr: str) -> list[CheckResult]:
+    found = []
+    for line in out.splitlines():
         try:
-            os.killpg(pid, 0)  # still any process in the group (zombies awaiting their reaper too)?
-        except (ProcessLookupError, PermissionError):
-            return
-        time.sleep(0.01)
+            data = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and data.get("nonce") == nonce:
+            found.append(data)
+    verdicts = found[0].get("verdicts") if len(found) == 1 else None
+    if not isinstance(verdicts, list) or len(verdicts) != count:
+        tail = [line for line in stderr.strip().splitlines()[-6:] if line.strip()]
+        return [CheckResult(False, "The checker stopped without a verdict.", tail)] * count
+    return [_result(v if isinstance(v, dict) else {}) for v in verdicts]
 
 
-def _verdict(returncode: int, out: bytes, stderr: str, memory_mb: int) -> CheckResult:
-    try:
-        data = json.loads(out.decode("utf-8")) if out.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        data = None
-    if isinstance(data, dict) and "passed" in data:
-        details = [str(d) for d in data.get("details", [])]
-        output = str(data.get("output", "")).rstrip()
-        if output:
-            details += ["Your code printed:", *("  " + line for line in output.splitlines()[:20])]
-        return CheckResult(bool(data["passed"]), str(data.get("message", "")), details)
-    if returncode < 0:
-        sig = -returncode
-        if sig == getattr(signal, "SIGXCPU", -1):
-            return CheckResult(False, "Your code used too much CPU time (an infinite loop?).")
-        if sig == signal.SIGKILL:
-            return CheckResult(False, f"Your code was stopped: probably out of memory ({memory_mb} MB).")
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        return CheckResult(False, f"Your code crashed the Python process ({name}).", _tail(stderr))
-    if "MemoryError" in stderr:
-        return CheckResult(False, f"Your code ran out of memory (the limit is {memory_mb} MB).")
-    return CheckResult(
-        False,
-        f"Your code stopped without a result (exit status {returncode}); did it call os._exit()?",
-        _tail(stderr),
-    )
-
-
-def _tail(stderr: str, lines: int = 6) -> list[str]:
-    return [line for line in stderr.strip().splitlines()[-lines:] if line.strip()]
+def _result(data: dict[str, Any]) -> CheckResult:
+    details = [str(d) for d in data.get("details", [])]
+    output = str(data.get("output", "")).rstrip()
+    if output:
+        details += ["Your code printed:", *("  " + line for line in output.splitlines()[:20])]
+    return CheckResult(bool(data.get("passed")), str(data.get("message", "")), details)
 
 
 # ---------------------------------------------------------------------------------- experiment

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tutor.course.goals import validate_goal
-from tutor.course.model import EXERCISE_KINDS, KNOWN_VIEWS, CodeTest, Exercise, Lesson
+from tutor.course.model import EXERCISE_KINDS, KNOWN_VIEWS, CodeTest, Exercise, Lesson, may_use
 
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
@@ -25,7 +25,7 @@ _LESSON_KEYS = {"id", "number", "title", "summary", "views"}
 _COMMON_KEYS = {"id", "kind", "title", "prompt", "hint", "solution", "explanation"}
 _KIND_KEYS = {
     "quiz": {"choices", "items", "answer", "tolerance"},
-    "code": {"starter", "function", "tests", "check"},
+    "code": {"starter", "function", "tests", "check", "allow"},
     "experiment": {"config", "editable", "goal", "goal_text"},
 }
 _TEST_KEYS = {"args", "kwargs", "expected", "rtol", "atol", "function", "name"}
@@ -48,6 +48,15 @@ def load_lessons(directory: Path | str | None = None) -> list[Lesson]:
             raise ValueError(f"{lesson.path}: lesson number {lesson.number} also used by {other}")
         seen_ids[lesson.id] = lesson.path
         seen_numbers[lesson.number] = lesson.path
+    # exercise ids are unique across the course: `tutor check ID` names an exercise by its id alone
+    seen_exercises: dict[str, Path] = {}
+    for lesson in lessons:
+        assert lesson.path is not None
+        for ex in lesson.exercises:
+            if ex.id in seen_exercises:
+                other = seen_exercises[ex.id].name
+                raise ValueError(f"{lesson.path}: exercise id {ex.id!r} is also used in {other}; ids are unique")
+            seen_exercises[ex.id] = lesson.path
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
@@ -172,7 +181,10 @@ def _parse_exercise(block: str, line: int, lesson_id: str) -> Exercise:
     if kind == "quiz":
         return Exercise(**common, **_quiz_fields(data, where))
     if kind == "code":
-        return Exercise(**common, **_code_fields(data, common["solution"], where))
+        fields = _code_fields(data, common["solution"], where)
+        # every code exercise says what its code may use (the checker enforces it)
+        common["prompt_markdown"] += f"\n\n*Your code may use {may_use(fields['allow'])}.*"
+        return Exercise(**common, **fields)
     return Exercise(**common, **_experiment_fields(data, where))
 
 
@@ -242,7 +254,11 @@ def _code_fields(data: Mapping[str, Any], solution: str, where: str) -> dict[str
         if label == "solution" and not set(functions) <= defined:
             missing = sorted(set(functions) - defined)
             raise ValueError(f"{where}: the solution does not define {missing}")
-    return dict(starter=starter, functions=tuple(functions), tests=tests, check=check)
+    allow = _str_list(data, "allow", where)
+    for name in allow:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"{where}: 'allow' entry {name!r} is not a module name")
+    return dict(starter=starter, functions=tuple(functions), tests=tests, check=check, allow=tuple(allow))
 
 
 def _code_test(raw: Mapping[str, Any], functions: list[str], where: str) -> CodeTest:

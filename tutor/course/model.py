@@ -33,6 +33,12 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+def may_use(allow: tuple[str, ...] | list[str] = ()) -> str:
+    """In words, what the learner's code in a code exercise may import."""
+    names = ["Python's standard library", "NumPy", *(f"`{name}`" for name in allow)]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @dataclass(frozen=True)
 class CodeTest:
     """One test case of a code exercise: call the learner's function, compare the result."""
@@ -67,11 +73,14 @@ class Exercise:
     tolerance: float = 0.0
 
     # code: the learner edits `starter`, which must define `functions`; then `tests` and/or the
-    # trusted `check` source (defining ``check(*functions)``) judge it in a sandboxed process
+    # trusted `check` source (defining ``check(*functions)``) judge it, in a process of their own
+    # that calls the learner's functions in theirs. The learner's code may import the standard
+    # library, NumPy and the modules in `allow` (e.g. "tutor.engine"), nothing else.
     starter: str = ""
     functions: tuple[str, ...] = ()
     tests: tuple[CodeTest, ...] = ()
     check: str = ""
+    allow: tuple[str, ...] = ()
 
     # experiment: a training run preset; the learner may change the keys in `editable`
     config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)

@@ -1,0 +1,165 @@
+"""`tutor check`: check a code exercise written in your own editor, as the app would.
+
+    tutor check --list                          the code exercises, with their ids
+    tutor check rnn-forward --starter > rnn.py  the starter code, to edit
+    tutor check rnn-forward rnn.py              the verdict; the attempt is saved as in the app
+    tutor check rnn-forward rnn.py --json       one JSON object
+
+Exit status: 0 when the check passes, 1 when it fails, 2 for a usage error (unknown exercise,
+unreadable file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from tutor.course.model import CheckResult, Exercise, Lesson
+
+MAX_SOURCE_BYTES = 1_000_000  # a learner's file; anything larger is not an exercise answer
+
+
+def _usage(message: str) -> typer.Exit:
+    print(f"tutor: error: {message}", file=sys.stderr)
+    return typer.Exit(2)
+
+
+def find_exercise(lessons: list[Lesson], name: str) -> Exercise:
+    """The exercise called `name` ("rnn-forward", or "recurrent-network/rnn-forward")."""
+    lesson_id, _, exercise_id = name.rpartition("/")
+    found = [
+        ex for lesson in lessons for ex in lesson.exercises if ex.id == exercise_id and lesson_id in ("", lesson.id)
+    ]
+    if not found:
+        raise KeyError(name)
+    return found[0]
+
+
+def _read_source(file: str) -> str:
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
+        else:
+            with open(file, "rb") as fh:
+                data = fh.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        raise _usage(f"cannot read {file}: {exc.strerror or exc}") from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise _usage(f"{file} is larger than {MAX_SOURCE_BYTES:,} bytes: not an exercise answer")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _usage(f"{file} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _record(ex: Exercise, source: str, passed: bool) -> str:
+    """Save the attempt as the app does; '' when saved, else why not."""
+    try:
+        from tutor.course.store import open_store
+
+        with open_store() as store:
+            if store.notice:
+                print(f"tutor: {store.notice}", file=sys.stderr)
+            store.record_attempt(ex.lesson_id, ex.id, source, passed)
+    except Exception as exc:  # noqa: BLE001 - a progress problem must not hide the verdict
+        return str(exc) or type(exc).__name__
+    return ""
+
+
+def _list(lessons: list[Lesson], json_out: bool) -> None:
+    from tutor.course.store import open_store
+
+    states: dict[tuple[str, str], bool] = {}
+    try:
+        with open_store() as store:
+            for lesson in lessons:
+                for exercise_id, state in store.exercise_states(lesson.id).items():
+                    states[(lesson.id, exercise_id)] = state.passed
+    except Exception as exc:  # noqa: BLE001 - list the exercises even without progress
+        print(f"tutor: warning: progress could not be read ({exc})", file=sys.stderr)
+    rows: list[dict[str, Any]] = [
+        {
+            "exercise": ex.id,
+            "lesson": lesson.id,
+            "number": lesson.number,
+            "title": ex.title,
+            "passed": states.get(ex.key, False),
+        }
+        for lesson in lessons
+        for ex in lesson.exercises
+        if ex.kind == "code"
+    ]
+    if json_out:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    width = max((len(r["exercise"]) for r in rows), default=0)
+    for r in rows:
+        mark = "✓" if r["passed"] else " "
+        print(f"{mark} {r['exercise']:<{width}}  lesson {r['number']:>2}: {r['title']}")
+
+
+def _print(ex: Exercise, result: CheckResult, not_saved: str) -> None:
+    mark = "✓ passed" if result.passed else "✗ failed"
+    print(f"{ex.id}: {mark}. {result.message}")
+    for line in result.details:
+        print(f"  {line}")
+    if result.passed and ex.explanation:
+        print()
+        print(ex.explanation.strip())
+    if not_saved:
+        print(f"tutor: warning: this attempt was not saved ({not_saved})", file=sys.stderr)
+
+
+def check(
+    exercise: Annotated[
+        str | None, typer.Argument(help="The exercise's id, e.g. rnn-forward (see --list).", show_default=False)
+    ] = None,
+    file: Annotated[str | None, typer.Argument(help="Your Python file ('-' reads stdin).", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (or list, with --list).")] = False,
+    starter: Annotated[bool, typer.Option("--starter", help="Print the exercise's starter code and exit.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the code exercises and whether you passed them.")] = False,
+) -> None:
+    """Check your code for a code exercise, written in your own editor; the attempt is saved."""
+    from tutor.course.loader import load_lessons
+
+    lessons = load_lessons()
+    if list_:
+        _list(lessons, json_out)
+        return
+    if exercise is None:
+        raise _usage("name an exercise: tutor check EXERCISE FILE (tutor check --list shows them)")
+    try:
+        ex = find_exercise(lessons, exercise)
+    except KeyError:
+        raise _usage(f"no exercise {exercise!r} (tutor check --list shows the code exercises)") from None
+    if ex.kind != "code":
+        raise _usage(f"{ex.id!r} is a {ex.kind}, not a code exercise: answer it in the app")
+    if starter:
+        sys.stdout.write(ex.starter.rstrip("\n") + "\n")
+        return
+    if file is None:
+        raise _usage(f"give the file to check: tutor check {ex.id} FILE (tutor check {ex.id} --starter > FILE)")
+    source = _read_source(file)
+    from tutor.course.checking import run_code
+
+    result = run_code(ex, source)
+    not_saved = _record(ex, source, result.passed)
+    if json_out:
+        out: dict[str, Any] = {
+            "exercise": ex.id,
+            "lesson": ex.lesson_id,
+            "passed": result.passed,
+            "message": result.message,
+            "details": result.details,
+            "explanation": ex.explanation if result.passed else "",
+            "saved": not not_saved,
+        }
+        print(json.dumps(out, ensure_ascii=False))
+        if not_saved:
+            print(f"tutor: warning: this attempt was not saved ({not_saved})", file=sys.stderr)
+    else:
+        _print(ex, result, not_saved)
+    raise typer.Exit(0 if result.passed else 1)
