@@ -115,7 +115,7 @@ async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path)
         buttons[0].value = True
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert "Not quite" in result_of(screen, "pick")
+        assert "Not this one" in result_of(screen, "pick")
         assert not app.course.passed(screen.lesson.exercise("pick"))
         await pilot.press("ctrl+o")
         await pilot.pause()
