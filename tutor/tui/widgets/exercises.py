@@ -200,7 +200,7 @@ class ChoiceButton(RadioButton):
 class ExercisePanel(Vertical):
     """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution."""
 
-    app: TutorApp  # type: ignore[assignment]
+    app: TutorApp
 
     keys = "ctrl+r check · ctrl+t hint · ctrl+o solution"  # the line under the panel
 
@@ -284,12 +284,17 @@ class QuizPanel(ExercisePanel):
 
     explained = True  # a right answer comes with the lesson's explanation
 
+    def __init__(self, exercise: Exercise, number: int) -> None:
+        super().__init__(exercise, number)
+        self.order: tuple[int, ...] = ()  # choice quiz: the lesson's index of each button, top down
+
     def compose_answer(self) -> ComposeResult:
         ex = self.exercise
         if ex.quiz_style == "choice":
+            self.order = self.app.course.choice_order(ex)  # shuffled per learner, stable across starts
             with RadioSet(classes="quiz-choices"):
-                for choice in ex.choices:
-                    yield ChoiceButton(choice)
+                for index in self.order:
+                    yield ChoiceButton(ex.choices[index])
         elif ex.quiz_style == "sort":
             options = [(choice, n) for n, choice in enumerate(ex.choices)]
             for n, item in enumerate(ex.items):
@@ -297,15 +302,18 @@ class QuizPanel(ExercisePanel):
                     yield Label(item, classes="sort-item")
                     yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
         else:
-            yield Input(placeholder="your answer, e.g. 0.25 or 1/4", classes="quiz-number")
+            yield Input(placeholder="a number or a sum, e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
         yield Button("Check", classes="ex-check", compact=True)
 
     def current_answer(self) -> tuple[Any, str] | None:
         """(answer for check_quiz, text to store), or None when nothing is chosen yet."""
         ex = self.exercise
         if ex.quiz_style == "choice":
-            index = self.query_one(RadioSet).pressed_index
-            return None if index < 0 else (index, str(index))
+            shown = self.query_one(RadioSet).pressed_index
+            if shown < 0:
+                return None
+            index = self.order[shown]  # the checker and the store use the lesson's own index
+            return index, str(index)
         if ex.quiz_style == "sort":
             picks = [self.query_one(f"#sort-{n}", Select).value for n in range(len(ex.items))]
             if any(p is Select.NULL for p in picks):
@@ -329,7 +337,7 @@ class QuizPanel(ExercisePanel):
         try:
             if ex.quiz_style == "choice":
                 buttons = list(self.query(RadioButton))
-                buttons[int(answer)].value = True
+                buttons[self.order.index(int(answer))].value = True
             elif ex.quiz_style == "sort":
                 for n, pick in enumerate(json.loads(answer)):
                     self.query_one(f"#sort-{n}", Select).value = pick
