@@ -135,3 +135,10 @@ def test_experiments_are_valid(ex: Exercise):
     from tutor.tasks.registry import resolve_config
 
     resolve_config(dict(ex.config))
+
+
+@pytest.mark.parametrize("ex", [ex for ex in _ids("quiz") if ex.quiz_style == "sort"], ids=_name)
+def test_a_sort_quiz_speaks_of_its_lists_not_of_numbered_answers(ex: Exercise):
+    """The app answers a sort quiz with one list per item: no "answer like 1 2 1 2", no **1** labels."""
+    for text in (ex.prompt_markdown, ex.solution):
+        assert not re.search(r"answer like|\*\*\d\*\*|`\d( \d)+`|^\d( \d)+\b", text, re.I | re.M), text
