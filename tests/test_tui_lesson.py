@@ -106,6 +106,26 @@ async def test_course_map_lists_lessons_and_opens_one_by_keyboard(tmp_path):
 
 
 @run_async
+async def test_the_maps_welcome_and_continue_lines_say_what_the_keys_do(tmp_path, monkeypatch):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        line = " ".join(str(app.screen.query_one("#continue", Static).render()).split())
+        assert "Welcome! Press Enter to open the highlighted lesson." in line
+        await pilot.press("down", "enter")  # Enter opens the highlighted lesson, not lesson 1
+        await pilot.pause()
+        assert app.screen.lesson_id == "next"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "(press c)" in str(app.screen.query_one("#continue", Static).render())
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "fresh"))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")  # on a fresh start c opens lesson 1
+        await pilot.pause()
+        assert app.screen.lesson_id == "demo"
+
+
+@run_async
 async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
