@@ -217,6 +217,7 @@ async def test_hint_is_shown_on_request(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot)
         screen.query_one("#ex-count Input").focus()
+        await pilot.pause()  # focus scrolls the field into view
         await pilot.press("ctrl+t")
         await pilot.pause()
         hint = screen.query_one("#ex-count .ex-hint", Static)
@@ -228,6 +229,7 @@ async def run_code(pilot, screen, source: str) -> str:
     editor = screen.query_one("#ex-double TextArea", TextArea)
     editor.text = source
     editor.focus()
+    await pilot.pause()  # focus scrolls the editor into view
     await pilot.press("ctrl+r")
     panel = screen.query_one("#ex-double")
     await pilot.app.workers.wait_for_complete()

@@ -60,6 +60,7 @@ starter = "def double(x):\n    return x\n"
 function = "double"
 hint = "Multiply by two."
 solution = "def double(x):\n    return 2 * x\n"
+explanation = "Doubling is `2 * x`: NumPy multiplies every element."
 [[tests]]
 args = [3.0]
 expected = 6.0
@@ -75,6 +76,7 @@ goal = "val_accuracy >= 0.0"
 goal_text = "Finish a run."
 hint = "Press ctrl+r."
 solution = "Any run passes."
+explanation = "Every run ends, so this goal is only a *smoke* test."
 [config]
 task = "long_dependency"
 model = "SimpleRNN"

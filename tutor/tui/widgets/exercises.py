@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Input,
@@ -152,16 +153,19 @@ class Prose(Static):
     """
 
 
-def result_text(result: CheckResult, explained: bool = False) -> Content:
+def result_text(result: CheckResult, explained: bool = False, explanation: str = "") -> Content:
     """A verdict as the learner reads it: a coloured first line, then the details.
 
     `explained`: the details are prose (a quiz's explanation), reflowed and styled by `prose()`;
     otherwise they are shown line by line, as they are (a code error, the values of a run).
+    `explanation`: prose shown after the details (a code or experiment exercise's, after a pass).
     """
     mark, style = ("✔ ", "bold green") if result.passed else ("✘ ", "bold red")
     text = Content.assemble((mark, style), (result.message, "bold"))
     for line in result.details:
         text = text + ("\n\n" + prose(line) if explained else Content("\n  " + line))
+    if explanation.strip():
+        text = text + "\n\n" + prose(explanation)
     return text
 
 
@@ -198,9 +202,16 @@ class ChoiceButton(RadioButton):
 
 
 class ExercisePanel(Vertical):
-    """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution."""
+    """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution.
+
+    The panel itself takes focus only when the lesson offers it as the next exercise (after a
+    pass): it is then marked like any focused exercise, `enter` or `tab` go into its answer, and
+    the arrow and page keys still scroll the lesson. It leaves the focus chain once it loses focus.
+    """
 
     app: TutorApp
+    can_focus = False
+    ANSWER_WIDGETS = "RadioSet, Input, Select, TextArea, Button"
 
     keys = "ctrl+r check · ctrl+t hint · ctrl+o solution"  # the line under the panel
 
@@ -210,13 +221,18 @@ class ExercisePanel(Vertical):
         self.number = number
         self.checking = False
 
+    @property
+    def label(self) -> str:
+        """How the lesson names this exercise: "Quiz 2", "Code 3"."""
+        return f"{KIND_LABEL[self.exercise.kind]} {self.number}"
+
+    def title_text(self, passed: bool = False) -> Text:
+        done = "  ✔" if passed or self.app.course.passed(self.exercise) else ""
+        return Text.assemble((f"{self.label}: ", "bold"), (self.exercise.title, "bold"), (done, "bold green"))
+
     def compose(self) -> ComposeResult:
         ex = self.exercise
-        done = "  ✔" if self.app.course.passed(ex) else ""
-        yield Static(
-            Text.assemble((f"{KIND_LABEL[ex.kind]} {self.number}: ", "bold"), (ex.title, "bold"), (done, "bold green")),
-            classes="ex-title",
-        )
+        yield Static(self.title_text(), classes="ex-title")
         yield Markdown(ex.prompt_markdown, classes="ex-prompt")
         yield from self.compose_answer()
         yield Prose("", classes="ex-result")
@@ -234,36 +250,69 @@ class ExercisePanel(Vertical):
     def submit(self) -> None:
         """Judge the current answer (kinds that block do it in a worker)."""
 
-    explained = False  # the verdict's details are prose (see result_text)
+    explained = False  # a pass's details are the explanation, as prose (quizzes: see check_quiz)
+
+    @property
+    def verdict(self) -> Static:
+        """The widget that shows the verdict."""
+        return self.query_one(".ex-result", Static)
+
+    @property
+    def hint(self) -> Static:
+        return self.query_one(".ex-hint", Static)
+
+    @property
+    def solution(self) -> Markdown:
+        return self.query_one(".ex-solution", Markdown)
+
+    def answer_widget(self) -> Widget:
+        """Where the learner answers: the choices, the field, the editor or the button."""
+        return self.query(self.ANSWER_WIDGETS).first()
 
     def show_result(self, result: CheckResult) -> None:
-        """Show a verdict."""
-        widget = self.query_one(".ex-result", Static)
-        widget.update(result_text(result, explained=self.explained))
+        """Show a verdict; after a pass, with the exercise's explanation."""
+        widget = self.verdict
+        explanation = self.exercise.explanation if result.passed and not self.explained else ""
+        widget.update(result_text(result, explained=self.explained and result.passed, explanation=explanation))
         widget.set_class(result.passed, "-passed")
         widget.set_class(not result.passed, "-failed")
         widget.display = True
+        if result.passed:
+            self.query_one(".ex-title", Static).update(self.title_text(passed=True))
 
     def show_hint(self) -> None:
         """Show the hint (always allowed: it teaches the idea)."""
-        hint = self.query_one(".ex-hint", Static)
+        hint = self.hint
         hint.update(Content.styled("Hint: ", "bold") + prose(self.exercise.hint or "none for this one."))
         hint.display = True
+
+    def offer(self) -> None:
+        """Take focus as the next exercise, without scrolling (the verdict above stays in view)."""
+        self.can_focus = True
+        self.focus(scroll_visible=False)
+
+    def on_blur(self) -> None:
+        self.can_focus = False
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and self.has_focus:  # offered as the next exercise: go into it
+            event.stop()
+            self.answer_widget().focus()
 
     def solution_markdown(self) -> str:
         """The reference solution as Markdown."""
         return self.exercise.solution
 
-    def show_solution(self) -> bool:
+    async def show_solution(self) -> bool:
         """Show the reference solution if the learner has tried; False if not yet allowed."""
         from tutor.course.checking import can_show_solution
 
         state = self.app.course.state(self.exercise)
         if not can_show_solution(state.attempts, state.passed):
             return False
-        solution = self.query_one(".ex-solution", Markdown)
-        solution.update("**Solution**\n\n" + self.solution_markdown())
+        solution = self.solution
         solution.display = True
+        await solution.update("**Solution**\n\n" + self.solution_markdown())
         return True
 
     def on_mount(self) -> None:
@@ -282,7 +331,7 @@ class ExercisePanel(Vertical):
 class QuizPanel(ExercisePanel):
     """Multiple choice (radio buttons), sorting (one select per item) or a number."""
 
-    explained = True  # a right answer comes with the lesson's explanation
+    explained = True  # a right answer comes with the lesson's explanation (check_quiz adds it)
 
     def __init__(self, exercise: Exercise, number: int) -> None:
         super().__init__(exercise, number)
@@ -302,7 +351,7 @@ class QuizPanel(ExercisePanel):
                     yield Label(item, classes="sort-item")
                     yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
         else:
-            yield Input(placeholder="a number or a sum, e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
+            yield Input(placeholder="e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
         yield Button("Check", classes="ex-check", compact=True)
 
     def current_answer(self) -> tuple[Any, str] | None:
@@ -430,9 +479,10 @@ class ExperimentPanel(ExercisePanel):
     def compose_answer(self) -> ComposeResult:
         ex = self.exercise
         config = Text()
+        width = max((len(key) for key in ex.config), default=0) + 2  # day_of_week is 11 letters
         for key, value in ex.config.items():
             editable = key in ex.editable
-            config.append(f"  {key:<11}", style="bold" if editable else "dim")
+            config.append(f"  {key:<{width}}", style="bold" if editable else "dim")
             config.append(f"{value}")
             config.append("  (yours to change)\n" if editable else "\n", style="dim")
         yield Static(config, classes="exp-config")
