@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
 
 from tutor.tui.views.panel import ViewPanel
-from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
+from tutor.tui.widgets.exercises import PANELS, CodePanel, ExerciseChecked, ExercisePanel
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -41,7 +41,10 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+r", "check", "Check", priority=True),
         Binding("ctrl+t", "hint", "Hint", priority=True),
         Binding("ctrl+o", "solution", "Solution", priority=True),
-        Binding("ctrl+n", "step(1)", "Next", priority=True),
+        # only while a code exercise is the current one (check_action): elsewhere ctrl+e is a field's "end"
+        Binding("ctrl+e", "editor", "Editor", priority=True),
+        # not in the footer (80 columns hold no more): the button at the lesson's end says ctrl+n
+        Binding("ctrl+n", "step(1)", "Next", priority=True, show=False),
         Binding("ctrl+b", "step(-1)", "Prev", priority=True, show=False),
         Binding("e", "exercises", "Exercises", show=False),
         Binding("v", "views", "Views"),
@@ -84,7 +87,7 @@ class LessonScreen(Screen[None]):
                     )
             if lesson.views:
                 yield ViewPanel(lesson.views, id="view-panel")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works; help lists it
 
     async def on_mount(self) -> None:
         lesson = self.lesson
@@ -94,6 +97,8 @@ class LessonScreen(Screen[None]):
         position = self.app.course.open_lesson(self.lesson_id)
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
+        # which exercise is current (and so whether ctrl+e is offered) changes as the lesson scrolls
+        self.watch(scroll, "scroll_y", lambda: self.refresh_bindings(), init=False)
         # The prose is laid out on the next refresh; only then does the old offset exist again.
         self.call_after_refresh(self.restore_position, position)
 
@@ -218,6 +223,14 @@ class LessonScreen(Screen[None]):
             panel.show_hint()
             self.reveal(panel.hint, below=self.announce("Hint", f"Shown under {panel.label}'s answer."))
 
+    def action_editor(self) -> None:
+        """Open the code exercise in the learner's own editor; it is checked on return."""
+        if self._prose_first("editor"):
+            return
+        panel = self._with_panel()
+        if isinstance(panel, CodePanel):
+            panel.edit_outside()
+
     async def action_solution(self) -> None:
         if self._prose_first("solution"):
             return
@@ -302,6 +315,8 @@ class LessonScreen(Screen[None]):
         except in a code editor, where it leaves the editor (the bindings refresh on focus)."""
         if action == "views":
             return bool(self.lesson.views)
+        if action == "editor":
+            return self.is_mounted and isinstance(self.current_panel(), CodePanel)
         if action in ("back", "leave_editor"):
             return isinstance(self.focused, TextArea) == (action == "leave_editor")
         return True

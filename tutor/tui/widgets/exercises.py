@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -425,10 +426,30 @@ class CodeEditor(TextArea):
 
 
 class CodePanel(ExercisePanel):
-    """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread."""
+    """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread.
+
+    The learner may also edit the exercise in their own editor (`edit_outside`): its file is
+    kept in step with this editor (see tutor.course.workspace).
+    """
 
     # Tab indents in the editor, so it cannot move focus: say what does (Textual's TextArea)
-    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · esc leaves the editor"
+    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · ctrl+e your $EDITOR · esc leaves the editor"
+
+    def __init__(self, exercise: Exercise, number: int) -> None:
+        super().__init__(exercise, number)
+        from tutor.course.workspace import ExerciseFile, exercise_file
+
+        self.file = ExerciseFile(exercise_file(exercise.id))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        editor = self.query_one(TextArea)
+        try:  # edits made in the learner's own editor since the last check come first
+            text = self.file.on_open(editor.text)
+        except (OSError, ValueError):
+            return  # the app's text stands; opening the editor will say what is wrong
+        if text != editor.text:
+            editor.text = text
 
     def compose_answer(self) -> ComposeResult:
         yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css", classes="code-editor")
@@ -449,7 +470,67 @@ class CodePanel(ExercisePanel):
         result.update(Text("… running your code", style="italic"))
         result.display = True
         self.query_one(".ex-check", Button).disabled = True
-        self._run(self.query_one(TextArea).text)
+        source = self.query_one(TextArea).text
+        try:
+            self.file.after_check(source)
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"{self.file.path.name} was not updated: {exc}", severity="warning")
+        self._run(source)
+
+    def edit_outside(self) -> None:
+        """Open this exercise in the learner's $VISUAL or $EDITOR (the app hands over the
+        terminal), then show and check what they saved. Every failure is one line."""
+        from textual.app import SuspendNotSupported
+
+        from tutor.course.workspace import editor_command
+
+        editor = self.query_one(TextArea)
+        path = self.file.path
+        try:
+            command = editor_command()
+            text, notice = self.file.before_editing(editor.text)
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"Your editor was not opened: {exc}", severity="error", timeout=10)
+            return
+        if text != editor.text:
+            editor.text = text
+        if notice:
+            self.app.notify(notice, severity="warning", timeout=10)
+        if command is None:
+            self.app.notify(
+                f"$EDITOR is not set: set it (e.g. export EDITOR=nano) to edit {path} in your editor.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        words, variable = command
+        try:
+            with self.app.suspend():
+                status = subprocess.run([*words, str(path)], check=False).returncode
+        except SuspendNotSupported:
+            self.app.notify(
+                f"The app cannot hand over this terminal: edit {path} and run `tutor check {self.exercise.id} {path}`.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        except OSError as exc:
+            self.app.notify(f"${variable} ({words[0]}) could not be started: {exc.strerror}.", severity="error")
+            return
+        if status != 0:
+            self.app.notify(f"{words[0]} exited with status {status}: nothing was checked.", severity="warning")
+            return
+        try:
+            saved = self.file.read()
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"Your file could not be read back: {exc}", severity="error")
+            return
+        if saved is None:
+            self.app.notify(f"{path} is gone: nothing was checked.", severity="warning")
+            return
+        self.file.synced = saved
+        editor.text = saved
+        self.submit()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="code")
     def _run(self, source: str) -> None:
