@@ -80,11 +80,8 @@ class LessonScreen(Screen[None]):
                     yield PANELS[exercise.kind](exercise, number)
                 following = self.app.course.neighbour(lesson.id, 1)
                 if following is not None:
-                    yield Button(
-                        f"Next lesson: {following.number}. {following.title}  (ctrl+n)",
-                        id="next-lesson",
-                        compact=True,
-                    )
+                    yield Static(f"Next: {following.number}. {following.title}", id="next-title")
+                    yield Button(f"Open lesson {following.number} (ctrl+n)", id="next-lesson", compact=True)
             if lesson.views:
                 yield ViewPanel(lesson.views, id="view-panel")
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works; help lists it
