@@ -63,6 +63,7 @@ class LessonScreen(Screen[None]):
         self.lesson_id = lesson_id
         # experiment verdicts already shown, so a new one is revealed and announced once
         self.shown_results: dict[tuple[str, str], CheckResult] = {}
+        self.editor_offered = False  # ctrl+e is in the footer (see offer_editor_key)
 
     @property
     def lesson(self) -> Lesson:
@@ -95,9 +96,17 @@ class LessonScreen(Screen[None]):
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
         # which exercise is current (and so whether ctrl+e is offered) changes as the lesson scrolls
-        self.watch(scroll, "scroll_y", lambda: self.refresh_bindings(), init=False)
+        self.watch(scroll, "scroll_y", self.offer_editor_key, init=False)
         # The prose is laid out on the next refresh; only then does the old offset exist again.
         self.call_after_refresh(self.restore_position, position)
+
+    def offer_editor_key(self) -> None:
+        """Show ctrl+e in the footer while a code exercise is the current one (checked as the
+        lesson scrolls; the footer is redrawn only when that changes)."""
+        offered = isinstance(self.current_panel(), CodePanel)
+        if offered != self.editor_offered:
+            self.editor_offered = offered
+            self.refresh_bindings()
 
     def restore_position(self, position: float) -> None:
         """Scroll back to where the learner was; if that shows an exercise, put focus in it."""
@@ -313,7 +322,8 @@ class LessonScreen(Screen[None]):
         if action == "views":
             return bool(self.lesson.views)
         if action == "editor":
-            return self.is_mounted and isinstance(self.current_panel(), CodePanel)
+            self.editor_offered = self.is_mounted and isinstance(self.current_panel(), CodePanel)
+            return self.editor_offered
         if action in ("back", "leave_editor"):
             return isinstance(self.focused, TextArea) == (action == "leave_editor")
         return True
