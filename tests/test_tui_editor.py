@@ -130,3 +130,23 @@ async def test_ctrl_e_is_only_taken_where_a_code_exercise_is_current(tmp_path, m
         await pilot.press("ctrl+e")  # the field's own "end of line"
         assert field.cursor_position == 3
         assert not (tmp_path / "home" / "exercises").exists()
+
+
+@run_async
+async def test_the_footer_offers_ctrl_e_while_a_code_exercise_is_in_view(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+
+        def footer() -> set[str]:
+            return {key for key, b in screen.active_bindings.items() if b.binding.show and b.enabled}
+
+        screen.scroll.focus()
+        screen.query_one("#ex-double").scroll_visible(top=True, animate=False, immediate=True)
+        await pilot.pause()
+        assert "ctrl+e" in footer()
+        screen.query_one("#ex-pick").scroll_visible(top=True, animate=False, immediate=True)
+        await pilot.pause()
+        assert "ctrl+e" not in footer()
