@@ -84,7 +84,7 @@ solution = "128 + 1 = 129."
 {FILLER}
 
 ```exercise
-id = "double"
+id = "k-double"
 kind = "code"
 title = "Double it"
 prompt = "Write `double(x)` returning `2 * x`."
@@ -101,7 +101,7 @@ expected = 6.0
 {FILLER}
 
 ```exercise
-id = "vanish"
+id = "k-vanish"
 kind = "experiment"
 title = "Watch it vanish"
 prompt = "Train the RNN on a long sequence."
@@ -250,14 +250,14 @@ async def test_numeric_quiz_verdict_in_view(tmp_path):
 async def test_code_verdict_in_view_and_its_explanation_after_a_pass(tmp_path):
     async with kinds_app(tmp_path).run_test(size=SIZE) as pilot:
         screen = await open_lesson(pilot)
-        editor = panel(screen, "double").query_one(TextArea)
+        editor = panel(screen, "k-double").query_one(TextArea)
         await at_bottom(pilot, screen, editor)
-        verdict = await check(pilot, screen, "double")  # the starter: wrong
+        verdict = await check(pilot, screen, "k-double")  # the starter: wrong
         assert "✘" in str(verdict.render()) and in_view(screen, verdict)
         assert "every element" not in str(verdict.render())  # the explanation waits for a pass
         editor.text = "def double(x):\n    return 2 * x\n"
         await at_bottom(pilot, screen, editor)
-        verdict = await check(pilot, screen, "double")
+        verdict = await check(pilot, screen, "k-double")
         text = " ".join(str(verdict.render()).split())
         assert "✔" in text and "NumPy multiplies every element: 2 * x doubles the whole array." in text
         assert in_view(screen, verdict)
@@ -268,7 +268,7 @@ async def test_experiment_verdict_in_view_when_the_learner_comes_back(tmp_path):
     app = kinds_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_lesson(pilot)
-        experiment = panel(screen, "vanish")
+        experiment = panel(screen, "k-vanish")
         await at_bottom(pilot, screen, experiment.query_one(Button))
         await pilot.press("ctrl+r")  # runs the preset in the dashboard
         for _ in range(600):  # the run trains in its own process; a bound, not a timing test
@@ -373,7 +373,7 @@ async def test_with_a_view_open_at_80_columns_nothing_hidden_takes_focus(tmp_pat
         screen = await open_lesson(pilot)
         await pilot.press("v")  # wide: the view beside the prose
         await pilot.pause()
-        editor = panel(screen, "double").query_one(TextArea)
+        editor = panel(screen, "k-double").query_one(TextArea)
         editor.focus()
         await pilot.pause()
         await pilot.resize_terminal(80, 24)  # narrow: the view takes the prose's place
