@@ -127,7 +127,13 @@ def test_choice_quiz_right(lesson, answer):
 def test_choice_quiz_wrong(lesson, answer):
     result = check_quiz(lesson.exercise("pick"), answer)
     assert not result.passed
-    assert "Not quite" in result.message
+    assert result.message.startswith("Not this one: “")
+
+
+def test_choice_quiz_verdicts_quote_the_choice_in_a_sentence(lesson):
+    pick = lesson.exercise("pick")
+    assert check_quiz(pick, 0).message == "Not this one: “0.25”. Think again and pick another."
+    assert check_quiz(pick, 2).message == "Right: “1”."
 
 
 def test_choice_quiz_nonsense_is_not_a_wrong_attempt_message(lesson):
@@ -142,8 +148,8 @@ def test_sort_quiz_right(lesson, answer):
 def test_sort_quiz_names_the_wrong_items(lesson):
     result = check_quiz(lesson.exercise("sort"), "1 3 3")
     assert not result.passed
-    assert result.message.startswith("2 of 3 right")
-    assert result.details == ["sentiment: not many-to-many"]
+    assert result.message == "2 of 3 are right. Look again at:"
+    assert result.details == ["• sentiment: not “many-to-many”"]
     assert "one choice for each" in check_quiz(lesson.exercise("sort"), "1 2").message
 
 
@@ -163,6 +169,88 @@ def test_parse_number_forms():
     assert parse_number(" 2.5e-1 ") == 0.25
     with pytest.raises(ValueError):
         parse_number("1/0")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("50000*10000*0.013", 6.5e6),
+        ("50,000 × 10,000 × 1.3%", 6.5e6),
+        ("50000 x 10000 x 0.013", 6.5e6),
+        ("0.25**10", 0.25**10),
+        ("0.25^10", 0.25**10),
+        ("(1 - 0.2)**49", 0.8**49),
+        ("−2 * (3 + 1)", -8.0),
+        ("1 − 0.75·4·1", -2.0),
+        ("-(2**-1)", -0.5),
+        ("1/1,048,576", 1 / 1048576),
+    ],
+)
+def test_parse_number_reads_simple_arithmetic(text, value):
+    assert parse_number(text) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("__import__('os').system('true')", "not a number"),
+        ("open('/etc/passwd')", "not a number"),
+        ("x * 2", "not a number"),
+        ("[1, 2]", "not a number"),
+        ("1 if 1 else 2", "not a number"),
+        ("2**2**2**2**2", "power above"),
+        ("10**10000", "power above"),
+        ("1e308 * 10", "too large"),
+        ("(-8)**(1/3)", "fractional power"),
+        ("1/0", "divides by zero"),
+        ("0,25", "decimals with a point"),
+        ("(" * 150 + "1" + ")" * 150, "longer than"),
+        ("True", "not a number"),
+    ],
+)
+def test_parse_number_refuses_everything_but_plain_arithmetic(text, says):
+    with pytest.raises(ValueError, match=says):
+        parse_number(text)
+
+
+def test_parse_number_never_evaluates_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for text in ("__import__('pathlib').Path('made').touch()", "().__class__.__base__", "print(1)"):
+        with pytest.raises(ValueError):
+            parse_number(text)
+    assert not (tmp_path / "made").exists()
+
+
+def _numeric(answer, tolerance=0.0) -> Exercise:
+    return Exercise(
+        id="n",
+        lesson_id="t",
+        kind="quiz",
+        title="n",
+        prompt_markdown="How many?",
+        hint="h",
+        solution="s",
+        answer=answer,
+        tolerance=tolerance,
+    )
+
+
+def test_a_fraction_where_a_count_is_asked_gets_a_hint():
+    count = _numeric(6500000, tolerance=100000)
+    result = check_quiz(count, "0.013")
+    assert not result.passed
+    assert "asks for a count" in result.message and "fraction" in result.message
+    assert "whole number" in check_quiz(_numeric(205), "204.5").message
+    assert "count" not in check_quiz(_numeric(205), "204").message  # a wrong count is just wrong
+    assert check_quiz(count, "50000*10000*1.3%").passed
+    # not a count: a factor or a position, where a fraction is a fair wrong answer
+    assert "count" not in check_quiz(_numeric(0.25, 0.001), "0.5").message
+    assert "count" not in check_quiz(_numeric(-2, 0.001), "0.5").message
+
+
+def test_numeric_verdicts_show_the_number_as_typed_not_rounded_away():
+    assert check_quiz(_numeric(2080), "2080.5").message.startswith("2080.5 is too high.")
+    assert check_quiz(_numeric(9.5367431640625e-07, 5e-8), "0.25**9").message.startswith("3.8147e-06 is too high")
 
 
 def test_passed_checks_are_counted_in_proper_english():

@@ -76,6 +76,35 @@ def test_quiz_answer_is_right_and_a_wrong_one_is_not(ex: Exercise):
         assert text.strip()
 
 
+# Numbers as a solution writes them: 6,500,000, 9.54e-7, −2, 1/1,048,576 (a superscript power
+# such as 0.8⁴⁹ ends the number before it); a rounding is marked "≈", "~" or "about", also in words.
+_NUMBER = r"[−-]?\d[\d,]*(?:\.\d+)?(?:e[−-]?\d+)?(?:/\d[\d,]*)?"
+_ROUNDED = re.compile(rf"(?:≈|~|\babout|\broughly)\s*({_NUMBER})")
+_WORDS = {"a millionth": 1e-6, "a thousandth": 1e-3, "a hundredth": 1e-2, "a half": 0.5, "a quarter": 0.25}
+
+
+def _clean(number: str) -> str:
+    return number.rstrip(",")
+
+
+@pytest.mark.parametrize("ex", [ex for ex in _ids("quiz") if ex.quiz_style == "numeric"], ids=_name)
+def test_a_numeric_quiz_accepts_its_own_solutions_wording(ex: Exercise):
+    """The solution states the answer in a form that passes, and every rounding it gives
+    ("≈ 9.54e-7", "about a millionth") passes the quiz's tolerance too."""
+    stated = [_clean(m.group()) for m in re.finditer(_NUMBER, ex.solution)]
+    assert any(check_quiz(ex, text).passed for text in stated), f"the solution of {_name(ex)} never states its answer"
+    rounded = [_clean(m.group(1)) for m in _ROUNDED.finditer(ex.solution)]
+    rounded += [repr(value) for words, value in _WORDS.items() if re.search(rf"(?:≈|~|about)\s*{words}", ex.solution)]
+    for text in rounded:
+        result = check_quiz(ex, text)
+        assert result.passed, f"{text!r} (the solution's own rounding) is rejected: {result.message}"
+
+
+def test_the_solution_wording_check_sees_roundings_in_words():
+    vanishing = next(ex for ex in _ids("quiz") if ex.id == "vanishing-factor")
+    assert "about a millionth" in vanishing.solution and check_quiz(vanishing, "1e-6").passed
+
+
 def _run_both(ex: Exercise):
     return run_codes(ex, [ex.solution, ex.starter])
 
@@ -107,3 +136,10 @@ def test_experiments_are_valid(ex: Exercise):
     from tutor.tasks.registry import resolve_config
 
     resolve_config(dict(ex.config))
+
+
+@pytest.mark.parametrize("ex", [ex for ex in _ids("quiz") if ex.quiz_style == "sort"], ids=_name)
+def test_a_sort_quiz_speaks_of_its_lists_not_of_numbered_answers(ex: Exercise):
+    """The app answers a sort quiz with one list per item: no "answer like 1 2 1 2", no **1** labels."""
+    for text in (ex.prompt_markdown, ex.solution):
+        assert not re.search(r"answer like|\*\*\d\*\*|`\d( \d)+`|^\d( \d)+\b", text, re.I | re.M), text

@@ -136,6 +136,7 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.pause()
         lesson = app.screen
         lesson.query_one("#ex-vanish Button").focus()
+        await pilot.pause()  # focus scrolls it into view: the keys act on the exercise in view
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         screen = app.screen

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import demo_app, run_async, write_lessons
-from textual.widgets import Input, OptionList, RadioButton, RadioSet, Static, TextArea
+from test_tui_support import FIXED_SEED, choice_button, choice_position, demo_app, run_async, write_lessons
+from textual.widgets import Input, OptionList, RadioSet, Static, TextArea
 
 from tutor.tui.app import TutorApp
 from tutor.tui.course_access import load_course
@@ -60,7 +60,9 @@ def prose_app(tmp_path) -> TutorApp:
     """The demo lessons plus PROSE_LESSON."""
     folder = write_lessons(tmp_path / "lessons")
     (folder / "03-prose.md").write_text(PROSE_LESSON.lstrip(), encoding="utf-8")
-    return TutorApp(course=load_course(folder))
+    course = load_course(folder)
+    course.seed = FIXED_SEED
+    return TutorApp(course=course)
 
 
 async def open_prose(pilot) -> LessonScreen:
@@ -104,6 +106,26 @@ async def test_course_map_lists_lessons_and_opens_one_by_keyboard(tmp_path):
 
 
 @run_async
+async def test_the_maps_welcome_and_continue_lines_say_what_the_keys_do(tmp_path, monkeypatch):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        line = " ".join(str(app.screen.query_one("#continue", Static).render()).split())
+        assert "Welcome! Press Enter to open the highlighted lesson." in line
+        await pilot.press("down", "enter")  # Enter opens the highlighted lesson, not lesson 1
+        await pilot.pause()
+        assert app.screen.lesson_id == "next"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "(press c)" in str(app.screen.query_one("#continue", Static).render())
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "fresh"))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")  # on a fresh start c opens lesson 1
+        await pilot.pause()
+        assert app.screen.lesson_id == "demo"
+
+
+@run_async
 async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -111,16 +133,15 @@ async def test_choice_quiz_wrong_then_right_and_solution_after_attempt(tmp_path)
         panel = screen.query_one("#ex-pick")
         await pilot.press("ctrl+o")  # no attempt yet: the solution stays hidden
         assert not panel.query_one(".ex-solution").display
-        buttons = list(panel.query(RadioButton))
-        buttons[0].value = True
+        choice_button(panel, "1").value = True
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert "Not quite" in result_of(screen, "pick")
+        assert "Not this one" in result_of(screen, "pick")
         assert not app.course.passed(screen.lesson.exercise("pick"))
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert panel.query_one(".ex-solution").display
-        buttons[1].value = True
+        choice_button(panel, "0.25").value = True
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert "Right" in result_of(screen, "pick")
@@ -134,15 +155,16 @@ async def test_long_quiz_choices_wrap_and_keys_still_choose(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_prose(pilot)
         choices = screen.query_one("#ex-long RadioSet", RadioSet)
-        long = list(choices.query(RadioButton))[1]
+        long = choice_button(choices, LONG_CHOICE)
         assert long.size.height >= 2  # wrapped, not cut off at 80 columns
         shown = " ".join(str(long.render()).split())
         assert LONG_CHOICE in shown and "…" not in shown
         assert long.region.right <= 80
         choices.focus()
-        await pilot.press("down", "enter")  # the keyboard works as on any RadioSet
+        position = choice_position(choices, LONG_CHOICE)
+        await pilot.press(*["down"] * position, "enter")  # the keyboard works as on any RadioSet
         await pilot.pause()
-        assert choices.pressed_index == 1 and long.value
+        assert choices.pressed_index == position and long.value
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert "Right" in result_of(screen, "long")
@@ -166,7 +188,7 @@ async def test_hints_and_explanations_are_reflowed_with_inline_code_styled(tmp_p
         code = [seg for y in range(hint.size.height) for seg in hint.render_line(y) if seg.text.startswith("1 - hs")]
         plain = [seg for y in range(hint.size.height) for seg in hint.render_line(y) if "Multiply" in seg.text]
         assert code and plain and code[0].style != plain[0].style
-        await pilot.press("down", "enter", "ctrl+r")
+        await pilot.press(*["down"] * choice_position(choices, LONG_CHOICE), "enter", "ctrl+r")
         await pilot.pause()
         verdict = result_of(screen, "long")
         assert "Right" in verdict and "0.84 per step, and 0.84⁴⁹ is tiny." in verdict
@@ -195,6 +217,7 @@ async def test_hint_is_shown_on_request(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot)
         screen.query_one("#ex-count Input").focus()
+        await pilot.pause()  # focus scrolls the field into view
         await pilot.press("ctrl+t")
         await pilot.pause()
         hint = screen.query_one("#ex-count .ex-hint", Static)
@@ -206,6 +229,7 @@ async def run_code(pilot, screen, source: str) -> str:
     editor = screen.query_one("#ex-double TextArea", TextArea)
     editor.text = source
     editor.focus()
+    await pilot.pause()  # focus scrolls the editor into view
     await pilot.press("ctrl+r")
     panel = screen.query_one("#ex-double")
     await pilot.app.workers.wait_for_complete()
@@ -294,7 +318,7 @@ async def test_progress_answers_and_position_survive_a_restart(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot)
-        list(screen.query_one("#ex-pick").query(RadioButton))[1].value = True
+        choice_button(screen.query_one("#ex-pick"), "0.25").value = True
         await pilot.press("ctrl+r")
         await pilot.pause()
         screen.query_one("#lesson-scroll").scroll_to(y=5, animate=False)
@@ -311,7 +335,7 @@ async def test_progress_answers_and_position_survive_a_restart(tmp_path):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LessonScreen)
-        assert list(screen.query_one("#ex-pick").query(RadioButton))[1].value
+        assert choice_button(screen.query_one("#ex-pick"), "0.25").value
         await pilot.pause()
         assert screen.query_one("#lesson-scroll").scroll_y == 5
 

@@ -60,6 +60,7 @@ starter = "def double(x):\n    return x\n"
 function = "double"
 hint = "Multiply by two."
 solution = "def double(x):\n    return 2 * x\n"
+explanation = "Doubling is `2 * x`: NumPy multiplies every element."
 [[tests]]
 args = [3.0]
 expected = 6.0
@@ -75,6 +76,7 @@ goal = "val_accuracy >= 0.0"
 goal_text = "Finish a run."
 hint = "Press ctrl+r."
 solution = "Any run passes."
+explanation = "Every run ends, so this goal is only a *smoke* test."
 [config]
 task = "long_dependency"
 model = "SimpleRNN"
@@ -103,10 +105,33 @@ def write_lessons(folder: Path) -> Path:
     return folder
 
 
-def demo_app(tmp_path: Path, code_timeout: float = 10.0) -> TutorApp:
-    """A TutorApp over the demo lessons; TUTOR_HOME must already point into tmp_path."""
+FIXED_SEED = "5eed" * 8  # the order of quiz choices in tests and snapshots: fixed, not the lessons' own
+
+
+def demo_app(tmp_path: Path, code_timeout: float = 10.0, seed: str | None = FIXED_SEED) -> TutorApp:
+    """A TutorApp over the demo lessons; TUTOR_HOME must already point into tmp_path.
+    `seed` fixes the shuffled order of quiz choices (None: the install's own seed, as in use)."""
     course = load_course(write_lessons(tmp_path / "lessons"))
+    if seed is not None:
+        course.seed = seed
     return TutorApp(course=course, code_timeout=code_timeout)
+
+
+def choice_button(panel: Any, text: str) -> Any:
+    """The radio button of a choice quiz that shows `text` (choices are shuffled per learner)."""
+    from textual.widgets import RadioButton
+
+    for button in panel.query(RadioButton):
+        if " ".join(str(button.label).split()) == text:
+            return button
+    raise LookupError(f"no choice {text!r} in {panel.id}")
+
+
+def choice_position(panel: Any, text: str) -> int:
+    """Where the choice showing `text` is in the list, top down (0-based)."""
+    from textual.widgets import RadioButton
+
+    return list(panel.query(RadioButton)).index(choice_button(panel, text))
 
 
 def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

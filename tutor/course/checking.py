@@ -8,16 +8,18 @@ show `message` (and `details`) as they are. Code is checked by a trusted process
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import operator
 import os
 import re
 import secrets
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
-from fractions import Fraction
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,11 @@ def can_show_solution(attempts: int, passed: bool = False) -> bool:
 def check_quiz(exercise: Exercise, answer: str | int | float | Sequence[Any]) -> CheckResult:
     """Judge a quiz answer.
 
-    choice quiz: an int is a 0-based choice index (what a radio list gives); a string may be the
-    choice's text, its letter (a, b, ...) or its 1-based number. sort quiz: a sequence with one
-    choice per item, or a string like "1 2 2 3" / "a b b c". numeric quiz: a number or a string
-    such as "0.25", "1/4", "1,280,000" or "25%".
+    choice quiz: an int is a 0-based choice index in the lesson's order (what the app passes,
+    after mapping back from the learner's shuffled order); a string may be the choice's text,
+    its letter (a, b, ...) or its 1-based number. sort quiz: a sequence with one choice per item,
+    or a string like "1 2 2 3" / "a b b c". numeric quiz: a number or what `parse_number` reads,
+    such as "0.25", "1/4", "1,280,000", "25%" or "0.25**10".
     """
     style = exercise.quiz_style
     if style == "choice":
@@ -72,13 +75,19 @@ def _resolve_choice(choices: Sequence[str], answer: Any) -> int | None:
     return None
 
 
+def _quoted(choice: str) -> str:
+    """A choice quoted inside a sentence: “It uses ReLU activations”."""
+    return f"“{choice.strip()}”"
+
+
 def _check_choice(exercise: Exercise, answer: Any) -> CheckResult:
     index = _resolve_choice(exercise.choices, answer)
     if index is None:
-        return CheckResult(False, f"{answer!r} is not one of the choices: pick one of them.")
+        return CheckResult(False, f"{_quoted(str(answer))} is not one of the choices: pick one of them.")
+    chosen = _quoted(exercise.choices[index])
     if index == exercise.answer:
-        return CheckResult(True, f"Right: {exercise.choices[index]}.", _explained(exercise))
-    return CheckResult(False, f"Not quite: {exercise.choices[index]} is not it. Try again.")
+        return CheckResult(True, f"Right: {chosen}.", _explained(exercise))
+    return CheckResult(False, f"Not this one: {chosen}. Think again and pick another.")
 
 
 def _check_sort(exercise: Exercise, answer: Any) -> CheckResult:
@@ -86,53 +95,133 @@ def _check_sort(exercise: Exercise, answer: Any) -> CheckResult:
     picks = [p for p in picks if p != ""]
     expected = exercise.answer
     assert isinstance(expected, tuple)
-    if len(picks) != len(exercise.items):
-        return CheckResult(
-            False,
-            f"Give one choice for each of the {len(exercise.items)} items ({len(picks)} given).",
-        )
+    total = len(exercise.items)
+    if len(picks) != total:
+        return CheckResult(False, f"Give one choice for each of the {total} items ({len(picks)} given).")
     wrong: list[str] = []
-    for n, (item, pick, want) in enumerate(zip(exercise.items, picks, expected, strict=True), 1):
+    for item, pick, want in zip(exercise.items, picks, expected, strict=True):
         index = _resolve_choice(exercise.choices, pick)
         if index is None:
-            return CheckResult(False, f"Item {n} ({item}): {pick!r} is not one of the choices.")
+            return CheckResult(False, f"For {_quoted(item)}, {_quoted(str(pick))} is not one of the choices.")
         if index != want:
-            wrong.append(f"{item}: not {exercise.choices[index]}")
+            wrong.append(f"• {item}: not {_quoted(exercise.choices[index])}")
     if not wrong:
-        return CheckResult(True, f"Right: all {len(exercise.items)} sorted correctly.", _explained(exercise))
-    right = len(exercise.items) - len(wrong)
-    return CheckResult(False, f"{right} of {len(exercise.items)} right. Look again at:", wrong)
+        return CheckResult(True, f"Right: all {total} are where they belong.", _explained(exercise))
+    right = total - len(wrong)
+    return CheckResult(False, f"{right} of {total} are right. Look again at:", wrong)
+
+
+MAX_EXPRESSION = 200  # characters of a typed number or sum: enough for any quiz, bounded work
+MAX_EXPONENT = 1000  # |b| in a ** b: 0.25**10 is a quiz answer, 2**2**2**2**2 is not
+
+_OPERATORS: dict[type[ast.AST], Callable[[float, float], float]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+# "50 000 × 10 000 × 1.3%", "0.25^10", "2·3", "−2" written as a maths book would
+_SYMBOLS = str.maketrans(
+    {"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "^": "**", " ": "", "_": "", "\u202f": "", "\u2009": ""}
+)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # the commas of 1,280,000 (not of 0,25)
+_TIMES_X = re.compile(r"(?<=[\d).])[xX](?=[\d(.])")  # 50000x10000
+_PERCENT = re.compile(r"((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)%")  # 1.3% -> (1.3/100)
 
 
 def parse_number(text: str | int | float) -> float:
-    """A number a learner typed: '0.25', '1/4', '1,280,000', '1_280_000', '25%', '2.5e-1'."""
+    """A number a learner typed: '0.25', '1/4', '1,280,000', '1_280_000', '25%', '2.5e-1', or
+    simple arithmetic on numbers such as '50000*10000*0.013', '0.25**10' or '(1 - 0.2)^49'.
+
+    The arithmetic is read by walking its syntax tree (numbers, + - * / **, unary signs and
+    parentheses; nothing else, so never eval), with a bounded exponent and length.
+    Raises ValueError with a sentence for the learner.
+    """
     if isinstance(text, int | float) and not isinstance(text, bool):
         return float(text)
-    s = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
-    scale = 1.0
-    if s.endswith("%"):
-        s, scale = s[:-1], 0.01
+    shown = str(text).strip()
+    if len(shown) > MAX_EXPRESSION:
+        raise ValueError(f"that is longer than {MAX_EXPRESSION} characters; type the number or a short sum")
+    s = _THOUSANDS.sub("", shown.translate(_SYMBOLS))
+    if re.fullmatch(r"[-+]?\d+,\d+", s):
+        raise ValueError(f"{shown!r} has a comma: write decimals with a point, like 0.25")
+    s = _PERCENT.sub(r"(\1/100)", _TIMES_X.sub("*", s))
     try:
-        value = float(Fraction(s)) if "/" in s else float(s)
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{str(text).strip()!r} is not a number") from None
-    return value * scale
+        with warnings.catch_warnings():  # "1if1else2" warns about its literals before it is refused
+            warnings.simplefilter("ignore")
+            tree = ast.parse(s, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        raise ValueError(f"{shown!r} is not a number") from None
+    try:
+        value = _arithmetic(tree.body)
+    except ZeroDivisionError:
+        raise ValueError(f"{shown!r} divides by zero") from None
+    except OverflowError:
+        raise ValueError(f"{shown!r} is too large to be a quiz answer") from None
+    except _NotArithmetic as exc:
+        raise ValueError(f"{shown!r} {exc}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{shown!r} is too large to be a quiz answer")
+    return value
+
+
+class _NotArithmetic(Exception):
+    """Something in a typed answer that is not a number or plain arithmetic (says what)."""
+
+
+def _arithmetic(node: ast.AST) -> float:
+    """The value of an expression tree made only of numbers and + - * / ** (see parse_number)."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int | float) and not isinstance(node.value, bool):
+            return float(node.value)
+        raise _NotArithmetic("is not a number")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _arithmetic(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _arithmetic(node.left), _arithmetic(node.right)
+        if isinstance(node.op, ast.Pow):
+            if abs(right) > MAX_EXPONENT:
+                raise _NotArithmetic(f"has a power above {MAX_EXPONENT}; no quiz answer needs one")
+            if left < 0 and not right.is_integer():
+                raise _NotArithmetic("takes a fractional power of a negative number")
+        value = _OPERATORS[type(node.op)](left, right)
+        if isinstance(value, complex):
+            raise _NotArithmetic("is not a real number")
+        return value
+    raise _NotArithmetic("is not a number")
+
+
+def _asks_for_count(exercise: Exercise) -> bool:
+    """A numeric quiz whose answer is a count (of weights, entries, pairs): a whole number of 2 or more."""
+    want = float(exercise.answer)  # type: ignore[arg-type]
+    return want >= 2 and want.is_integer()
 
 
 def _check_numeric(exercise: Exercise, answer: Any) -> CheckResult:
     try:
         value = parse_number(answer)
     except ValueError as exc:
-        return CheckResult(False, f"{exc}: type a number such as 0.25 or 1/4.")
+        return CheckResult(False, f"{exc}: type a number such as 0.25, 1/4 or 0.5**2.")
     want = float(exercise.answer)  # type: ignore[arg-type]
-    if math.isfinite(value) and abs(value - want) <= exercise.tolerance + 1e-12 * max(1.0, abs(want)):
+    if abs(value - want) <= exercise.tolerance + 1e-12 * max(1.0, abs(want)):
         return CheckResult(True, f"Right: {_fmt(want)}.", _explained(exercise))
-    direction = "too high" if value > want else "too low"
-    return CheckResult(False, f"{_fmt(value)} is {direction}. Try again.")
+    message = f"{_fmt(value)} is {'too high' if value > want else 'too low'}."
+    if _asks_for_count(exercise) and not value.is_integer():
+        if 0 < abs(value) < 1:
+            return CheckResult(
+                False,
+                f"{message} The question asks for a count, and {_fmt(value)} looks like a fraction"
+                " or a share: multiply it by what it is a fraction of.",
+            )
+        return CheckResult(False, f"{message} The question asks for a count: a whole number.")
+    return CheckResult(False, f"{message} Try again.")
 
 
 def _fmt(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) >= 1000 else f"{x:g}"
+    """A number as a learner would write it: 6,500,000, 0.25, 9.53674e-07."""
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) >= 1000 else f"{x:.6g}"
 
 
 def _explained(exercise: Exercise) -> list[str]:

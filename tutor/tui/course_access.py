@@ -17,6 +17,7 @@ class Course:
     store: ProgressStore | None = None  # None when the store could not be opened
     problem: str = ""  # shown instead of the lesson list when loading failed
     notice: str = ""  # the store's notice (e.g. a broken database was moved aside)
+    seed: str = ""  # this learner's seed for the order of quiz choices (read on first use)
 
     def lesson(self, lesson_id: str) -> Lesson:
         """The lesson with this id (KeyError if unknown)."""
@@ -30,6 +31,14 @@ class Course:
         ids = [lesson.id for lesson in self.lessons]
         index = ids.index(lesson_id) + step
         return self.lessons[index] if 0 <= index < len(ids) else None
+
+    def choice_order(self, ex: Exercise) -> tuple[int, ...]:
+        """The lesson's indices of a choice quiz's choices, in the order this learner sees them."""
+        from tutor.course.choice_order import choice_order, learner_seed
+
+        if not self.seed:
+            self.seed = learner_seed()
+        return choice_order(self.seed, ex)
 
     # The store wrappers below keep every store call in one place; without a store (it could
     # not be opened) the tutor still works for this session and remembers nothing.

@@ -38,7 +38,7 @@ class CourseMapScreen(Screen[None]):
         Binding("f4", "app.goto_mode('play')", "Play"),
     ]
 
-    app: TutorApp  # type: ignore[assignment]
+    app: TutorApp
 
     def compose(self) -> ComposeResult:
         yield Header(icon="∿")
@@ -98,9 +98,9 @@ class CourseMapScreen(Screen[None]):
         elif last is not None:
             line.append("Continue where you left off: ", style="bold")
             line.append(f"{last.number}. {last.title}")
-            line.append("  (press C)", style="dim")
+            line.append("  (press c)", style="dim")
         else:
-            line.append("Welcome! Start with lesson 1: press Enter.", style="bold")
+            line.append("Welcome! Press Enter to open the highlighted lesson.", style="bold")
         line.append(f"\nExercises passed: {done_total[0]} of {done_total[1]}", style="dim")
         self.query_one("#continue", Static).update(line)
         if highlighted is None and course.lessons:

@@ -26,7 +26,7 @@ HELP_MARKDOWN = """\
 
 ## Course map
 Lessons in order with exercises passed of total. `Enter` opens the highlighted
-lesson; `C` continues where you left off.
+lesson; `c` continues where you left off.
 
 ## Lesson
 The lesson's text on top, its exercises below (scroll with the arrows or `PgUp`/`PgDn`).
@@ -34,16 +34,25 @@ The lesson's text on top, its exercises below (scroll with the arrows or `PgUp`/
 | key | does |
 |---|---|
 | `Ctrl+R` | check a quiz, run your code, or start the experiment |
-| `Ctrl+T` | hint for the focused exercise |
+| `Ctrl+T` | hint for the exercise |
 | `Ctrl+O` | reference solution (only after you have tried) |
+| `Ctrl+E` | a code exercise in your own `$EDITOR` (or `$VISUAL`), checked when you save and quit |
 | `Ctrl+N` / `Ctrl+B` | next / previous lesson |
 | `E` | jump to the exercises |
 | `V` | open the lesson's live view; again for the next view, and closed after the last |
 | `Esc` | close the live view, then back to the course map |
 
-Quiz: pick a choice, or type a number. Code: write the function in the editor
-(there `Tab` indents and `Esc` moves on to the button); errors point at your line.
-Experiment: a preset training run with a goal.
+The exercise keys act on the exercise you are in, or, once you have scrolled away
+from it, on the one in view. The verdict (and a hint) is brought into view; after a
+pass the next open exercise is offered (`Enter` goes into it), and after the last
+one the next lesson.
+
+Quiz: pick a choice (their order is shuffled for you, and stays), or type a number;
+sums such as `50000*10000*0.013` or `0.25**10` work too. Code: write the function in
+the editor (there `Tab` indents and `Esc` moves on to the button); errors point at
+your line. `Ctrl+E` writes it to `exercises/<exercise>.py` in your tutor folder and
+opens your editor there; the app's editor follows. Experiment: a preset training
+run with a goal.
 
 ### Live views (`V`)
 Computed in front of you by the engine, never canned:

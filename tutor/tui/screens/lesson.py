@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.geometry import Region
+from textual.geometry import Offset, Region, Spacing
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
 
 from tutor.tui.views.panel import ViewPanel
-from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
+from tutor.tui.widgets.exercises import PANELS, CodePanel, ExerciseChecked, ExercisePanel
 
 if TYPE_CHECKING:
-    from tutor.course.model import Lesson
+    from textual.notifications import SeverityLevel
+
+    from tutor.course.model import CheckResult, Lesson
     from tutor.tui.app import TutorApp
 
 
@@ -36,7 +41,10 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+r", "check", "Check", priority=True),
         Binding("ctrl+t", "hint", "Hint", priority=True),
         Binding("ctrl+o", "solution", "Solution", priority=True),
-        Binding("ctrl+n", "step(1)", "Next", priority=True),
+        # only while a code exercise is the current one (check_action): elsewhere ctrl+e is a field's "end"
+        Binding("ctrl+e", "editor", "Editor", priority=True),
+        # not in the footer (80 columns hold no more): the button at the lesson's end says ctrl+n
+        Binding("ctrl+n", "step(1)", "Next", priority=True, show=False),
         Binding("ctrl+b", "step(-1)", "Prev", priority=True, show=False),
         Binding("e", "exercises", "Exercises", show=False),
         Binding("v", "views", "Views"),
@@ -45,13 +53,17 @@ class LessonScreen(Screen[None]):
         Binding("escape", "leave_editor", "Leave editor"),
     ]
     # From this width the views sit beside the prose; below it a view takes the prose's place.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]
+    # (Textual declares it `ClassVar[...] | None`, which mypy reads as an instance variable)
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]  # type: ignore[misc]
 
-    app: TutorApp  # type: ignore[assignment]
+    app: TutorApp
 
     def __init__(self, lesson_id: str) -> None:
         super().__init__(id=f"lesson-{lesson_id}")
         self.lesson_id = lesson_id
+        # experiment verdicts already shown, so a new one is revealed and announced once
+        self.shown_results: dict[tuple[str, str], CheckResult] = {}
+        self.editor_offered = False  # ctrl+e is in the footer (see offer_editor_key)
 
     @property
     def lesson(self) -> Lesson:
@@ -67,9 +79,13 @@ class LessonScreen(Screen[None]):
                     yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
                 for number, exercise in enumerate(lesson.exercises, 1):
                     yield PANELS[exercise.kind](exercise, number)
+                following = self.app.course.neighbour(lesson.id, 1)
+                if following is not None:
+                    yield Static(f"Next: {following.number}. {following.title}", id="next-title")
+                    yield Button(f"Open lesson {following.number} (ctrl+n)", id="next-lesson", compact=True)
             if lesson.views:
                 yield ViewPanel(lesson.views, id="view-panel")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works; help lists it
 
     async def on_mount(self) -> None:
         lesson = self.lesson
@@ -79,8 +95,18 @@ class LessonScreen(Screen[None]):
         position = self.app.course.open_lesson(self.lesson_id)
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
+        # which exercise is current (and so whether ctrl+e is offered) changes as the lesson scrolls
+        self.watch(scroll, "scroll_y", self.offer_editor_key, init=False)
         # The prose is laid out on the next refresh; only then does the old offset exist again.
         self.call_after_refresh(self.restore_position, position)
+
+    def offer_editor_key(self) -> None:
+        """Show ctrl+e in the footer while a code exercise is the current one (checked as the
+        lesson scrolls; the footer is redrawn only when that changes)."""
+        offered = isinstance(self.current_panel(), CodePanel)
+        if offered != self.editor_offered:
+            self.editor_offered = offered
+            self.refresh_bindings()
 
     def restore_position(self, position: float) -> None:
         """Scroll back to where the learner was; if that shows an exercise, put focus in it."""
@@ -101,12 +127,15 @@ class LessonScreen(Screen[None]):
         self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
 
     def on_screen_resume(self) -> None:
-        """Back from the dashboard: show how the experiment runs went."""
+        """Back from the dashboard: show how the experiment runs went (a new verdict in view)."""
         self.refresh_subtitle()
         for panel in self.query(ExercisePanel):
             result = self.app.experiment_results.get(panel.exercise.key)
             if panel.exercise.kind == "experiment" and result is not None:
                 panel.show_result(result)
+                if self.shown_results.get(panel.exercise.key) is not result:
+                    self.shown_results[panel.exercise.key] = result
+                    self.verdict_shown(panel, result)
 
     def on_screen_suspend(self) -> None:
         self.save_position()
@@ -119,11 +148,11 @@ class LessonScreen(Screen[None]):
 
     def focused_panel(self) -> ExercisePanel | None:
         """The exercise that has focus (in one of its widgets), if any."""
-        node = self.focused
-        while node is not None:
+        if self.focused is None:
+            return None
+        for node in self.focused.ancestors_with_self:
             if isinstance(node, ExercisePanel):
                 return node
-            node = node.parent
         return None
 
     def visible_panel(self) -> ExercisePanel | None:
@@ -143,10 +172,21 @@ class LessonScreen(Screen[None]):
                 best = (score, panel)
         return best[1] if best else None
 
+    @property
+    def scroll(self) -> VerticalScroll:
+        return self.query_one("#lesson-scroll", VerticalScroll)
+
+    def in_view(self, widget: Widget) -> bool:
+        """Whether any row of `widget` is inside the lesson's viewport (hidden widgets are not)."""
+        return widget.region.intersection(self.scroll.scrollable_content_region).height > 0
+
     def current_panel(self) -> ExercisePanel | None:
-        """The exercise the learner is working on: the focused one, else the one in view,
-        else the first not passed."""
-        if (panel := self.focused_panel() or self.visible_panel()) is not None:
+        """The exercise the learner is working on: the focused one while the focus is in view,
+        else the one in view, else the first not passed."""
+        focused = self.focused_panel()
+        if focused is not None and self.focused is not None and self.in_view(self.focused):
+            return focused
+        if (panel := self.visible_panel()) is not None:
             return panel
         panels = list(self.query(ExercisePanel))
         for panel in panels:
@@ -155,35 +195,118 @@ class LessonScreen(Screen[None]):
         return panels[0] if panels else None
 
     def _with_panel(self) -> ExercisePanel | None:
-        self._show_prose()
+        """The exercise an exercise key acts on, with focus in it (so the next key agrees)."""
         panel = self.current_panel()
         if panel is None:
             self.notify("This lesson has no exercises.")
-        else:
-            panel.scroll_visible(animate=False)
-            if self.focused_panel() is None:  # so the next key acts on this exercise too
-                focus_panel(panel)
+            return None
+        if not self.in_view(panel):
+            panel.scroll_visible(top=True, animate=False, immediate=True)
+        if self.focused_panel() is not panel:
+            focus_panel(panel)
         return panel
 
+    def _prose_first(self, action: str) -> bool:
+        """On a narrow screen a view covers the prose: close it and run `action` once the
+        lesson is laid out again (True: the action will run later)."""
+        if self.has_class("-wide") or not self.close_views():
+            return False
+        self.call_after_refresh(self.run_action, action)
+        return True
+
     def action_check(self) -> None:
+        if self._prose_first("check"):
+            return
         if panel := self._with_panel():
             panel.submit()
+            if panel.verdict.display:  # "… running your code" until the verdict comes
+                self.reveal(panel.verdict)
 
     def action_hint(self) -> None:
+        if self._prose_first("hint"):
+            return
         if panel := self._with_panel():
             panel.show_hint()
+            self.reveal(panel.hint, below=self.announce("Hint", f"Shown under {panel.label}'s answer."))
 
-    def action_solution(self) -> None:
-        if (panel := self._with_panel()) and not panel.show_solution():
+    def action_editor(self) -> None:
+        """Open the code exercise in the learner's own editor; it is checked on return."""
+        if self._prose_first("editor"):
+            return
+        panel = self._with_panel()
+        if isinstance(panel, CodePanel):
+            panel.edit_outside()
+
+    async def action_solution(self) -> None:
+        if self._prose_first("solution"):
+            return
+        if not (panel := self._with_panel()):
+            return
+        if await panel.show_solution():
+            self.reveal(panel.solution)
+        else:
             self.notify("Try the exercise first: the solution opens after your first attempt.", severity="warning")
+
+    # ------------------------------------------------------------------ keeping things in view
+
+    def _virtual(self, widget: Widget) -> Region:
+        """`widget`'s region in the lesson scroll's own coordinates (what scroll_to_region takes)."""
+        scroll = self.scroll
+        content = scroll.scrollable_content_region
+        return widget.region.translate(Offset(round(scroll.scroll_x) - content.x, round(scroll.scroll_y) - content.y))
+
+    def announce(self, title: str, message: str, severity: SeverityLevel = "information") -> int:
+        """Say in a toast what just appeared; return how many rows at the bottom of the lesson
+        the toast covers (so what it announces can be kept above it)."""
+        width = max(10, min(60, self.app.size.width // 2) - 3)  # Toast: width 60, max 50%, padding, border
+        message = textwrap.shorten(message, 2 * width, placeholder=" …")  # the rest is in view
+        self.notify(message, title=title, severity=severity, timeout=4)
+        lines = len(textwrap.wrap(title, width)) + len(textwrap.wrap(message, width))
+        return lines + 3  # padding above and below, and a row to spare
+
+    def reveal(self, widget: Widget, then: Widget | None = None, below: int = 0) -> None:
+        """Once laid out, scroll `widget` (a verdict, a hint) into view, above the `below` rows a
+        toast covers if there is room; its first line at least when it is taller than the view.
+        With `then`, show that too (the next exercise's title) if both fit."""
+
+        def scroll(tries: int = 25) -> None:
+            if not widget.display or not self.scroll.display:
+                return
+            if not widget.region and tries:  # not laid out yet (the screen is just resuming)
+                self.set_timer(0.02, lambda: scroll(tries - 1))
+                return
+            region = self._virtual(widget)
+            window = self.scroll.scrollable_content_region.height
+            spacing = Spacing(0, 0, min(below, window // 2), 0)
+            if then is not None and then.region:
+                both = region.union(self._virtual(then))
+                if both.height <= window - spacing.bottom:
+                    region = both
+            self.scroll.scroll_to_region(region, spacing=spacing, animate=False, immediate=True, x_axis=False)
+
+        self.call_after_refresh(scroll)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.keep_focus_shown)
+
+    def keep_focus_shown(self) -> None:
+        """Focus never stays on a widget the learner cannot see (a view now covers the lesson)."""
+        focused = self.focused
+        if focused is None or all(node.display for node in focused.ancestors_with_self if isinstance(node, Widget)):
+            return
+        panels = self.query(ViewPanel)
+        view = panels.first().current if panels else None
+        if view is not None:
+            view.focus()
+        else:
+            self.scroll.focus()
 
     def action_exercises(self) -> None:
         self._show_prose()
         panels = list(self.query(ExercisePanel))
         if panels:
             panels[0].scroll_visible(top=True, animate=False)
-            first = panels[0].query("RadioSet, Input, Select, TextArea, Button").first()
-            first.focus()
+            panels[0].answer_widget().focus()
 
     def action_step(self, step: int) -> None:
         target = self.app.course.neighbour(self.lesson_id, step)
@@ -198,6 +321,9 @@ class LessonScreen(Screen[None]):
         except in a code editor, where it leaves the editor (the bindings refresh on focus)."""
         if action == "views":
             return bool(self.lesson.views)
+        if action == "editor":
+            self.editor_offered = self.is_mounted and isinstance(self.current_panel(), CodePanel)
+            return self.editor_offered
         if action in ("back", "leave_editor"):
             return isinstance(self.focused, TextArea) == (action == "leave_editor")
         return True
@@ -239,9 +365,44 @@ class LessonScreen(Screen[None]):
         self.save_position()
         self.dismiss()
 
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next-lesson":
+            self.action_step(1)
+
     def on_exercise_checked(self, message: ExerciseChecked) -> None:
-        """Record the attempt; the map and the header show the new progress."""
+        """Record the attempt; the map and the header show the new progress; the verdict is
+        shown and announced, and after a pass the next exercise is offered."""
         self.app.course.record_attempt(message.exercise, message.answer, message.result.passed)
         self.refresh_subtitle()
-        if message.result.passed:
-            self.notify(message.result.message, title="Passed", timeout=4)
+        panel = self.query_one(f"#ex-{message.exercise.id}", ExercisePanel)
+        self.verdict_shown(panel, message.result)
+
+    def verdict_shown(self, panel: ExercisePanel, result: CheckResult) -> None:
+        """Bring a new verdict into view and announce it (one short toast: the verdict itself is
+        in view); after a pass, move on."""
+        if result.passed:
+            target, next_step = self.move_on(panel)
+            rows = self.announce(f"{panel.label}: passed", next_step)
+        else:
+            target = None
+            first = re.split(r"(?<=[.!?])\s", result.message.strip(), maxsplit=1)[0]
+            rows = self.announce(f"{panel.label}: not yet", first, severity="warning")
+        self.reveal(panel.verdict, then=target, below=rows)
+
+    def move_on(self, panel: ExercisePanel) -> tuple[Widget | None, str]:
+        """After a pass, focus the next exercise not yet passed (or offer the next lesson) without
+        scrolling the verdict away. Returns what to show beside the verdict if there is room,
+        and a sentence that says where to go next."""
+        panels = list(self.query(ExercisePanel))
+        start = panels.index(panel)
+        open_ones = [p for p in panels[start + 1 :] + panels[:start] if not self.app.course.passed(p.exercise)]
+        if open_ones:
+            following = open_ones[0]
+            following.offer()
+            where = "below" if panels.index(following) > start else "above"
+            return following.query_one(".ex-title"), f"Next: {following.label}, {where} (enter goes to it)."
+        buttons = self.query("#next-lesson")
+        if buttons:
+            buttons.first().focus(scroll_visible=False)
+            return None, "Lesson complete: enter or ctrl+n opens the next one."
+        return None, "Lesson complete, and the course with it."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Input,
@@ -152,16 +154,19 @@ class Prose(Static):
     """
 
 
-def result_text(result: CheckResult, explained: bool = False) -> Content:
+def result_text(result: CheckResult, explained: bool = False, explanation: str = "") -> Content:
     """A verdict as the learner reads it: a coloured first line, then the details.
 
     `explained`: the details are prose (a quiz's explanation), reflowed and styled by `prose()`;
     otherwise they are shown line by line, as they are (a code error, the values of a run).
+    `explanation`: prose shown after the details (a code or experiment exercise's, after a pass).
     """
     mark, style = ("✔ ", "bold green") if result.passed else ("✘ ", "bold red")
     text = Content.assemble((mark, style), (result.message, "bold"))
     for line in result.details:
         text = text + ("\n\n" + prose(line) if explained else Content("\n  " + line))
+    if explanation.strip():
+        text = text + "\n\n" + prose(explanation)
     return text
 
 
@@ -198,9 +203,16 @@ class ChoiceButton(RadioButton):
 
 
 class ExercisePanel(Vertical):
-    """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution."""
+    """What every exercise panel shows: title, prompt, answer widgets, verdict, hint, solution.
 
-    app: TutorApp  # type: ignore[assignment]
+    The panel itself takes focus only when the lesson offers it as the next exercise (after a
+    pass): it is then marked like any focused exercise, `enter` or `tab` go into its answer, and
+    the arrow and page keys still scroll the lesson. It leaves the focus chain once it loses focus.
+    """
+
+    app: TutorApp
+    can_focus = False
+    ANSWER_WIDGETS = "RadioSet, Input, Select, TextArea, Button"
 
     keys = "ctrl+r check · ctrl+t hint · ctrl+o solution"  # the line under the panel
 
@@ -210,13 +222,18 @@ class ExercisePanel(Vertical):
         self.number = number
         self.checking = False
 
+    @property
+    def label(self) -> str:
+        """How the lesson names this exercise: "Quiz 2", "Code 3"."""
+        return f"{KIND_LABEL[self.exercise.kind]} {self.number}"
+
+    def title_text(self, passed: bool = False) -> Text:
+        done = "  ✔" if passed or self.app.course.passed(self.exercise) else ""
+        return Text.assemble((f"{self.label}: ", "bold"), (self.exercise.title, "bold"), (done, "bold green"))
+
     def compose(self) -> ComposeResult:
         ex = self.exercise
-        done = "  ✔" if self.app.course.passed(ex) else ""
-        yield Static(
-            Text.assemble((f"{KIND_LABEL[ex.kind]} {self.number}: ", "bold"), (ex.title, "bold"), (done, "bold green")),
-            classes="ex-title",
-        )
+        yield Static(self.title_text(), classes="ex-title")
         yield Markdown(ex.prompt_markdown, classes="ex-prompt")
         yield from self.compose_answer()
         yield Prose("", classes="ex-result")
@@ -234,36 +251,69 @@ class ExercisePanel(Vertical):
     def submit(self) -> None:
         """Judge the current answer (kinds that block do it in a worker)."""
 
-    explained = False  # the verdict's details are prose (see result_text)
+    explained = False  # a pass's details are the explanation, as prose (quizzes: see check_quiz)
+
+    @property
+    def verdict(self) -> Static:
+        """The widget that shows the verdict."""
+        return self.query_one(".ex-result", Static)
+
+    @property
+    def hint(self) -> Static:
+        return self.query_one(".ex-hint", Static)
+
+    @property
+    def solution(self) -> Markdown:
+        return self.query_one(".ex-solution", Markdown)
+
+    def answer_widget(self) -> Widget:
+        """Where the learner answers: the choices, the field, the editor or the button."""
+        return self.query(self.ANSWER_WIDGETS).first()
 
     def show_result(self, result: CheckResult) -> None:
-        """Show a verdict."""
-        widget = self.query_one(".ex-result", Static)
-        widget.update(result_text(result, explained=self.explained))
+        """Show a verdict; after a pass, with the exercise's explanation."""
+        widget = self.verdict
+        explanation = self.exercise.explanation if result.passed and not self.explained else ""
+        widget.update(result_text(result, explained=self.explained and result.passed, explanation=explanation))
         widget.set_class(result.passed, "-passed")
         widget.set_class(not result.passed, "-failed")
         widget.display = True
+        if result.passed:
+            self.query_one(".ex-title", Static).update(self.title_text(passed=True))
 
     def show_hint(self) -> None:
         """Show the hint (always allowed: it teaches the idea)."""
-        hint = self.query_one(".ex-hint", Static)
+        hint = self.hint
         hint.update(Content.styled("Hint: ", "bold") + prose(self.exercise.hint or "none for this one."))
         hint.display = True
+
+    def offer(self) -> None:
+        """Take focus as the next exercise, without scrolling (the verdict above stays in view)."""
+        self.can_focus = True
+        self.focus(scroll_visible=False)
+
+    def on_blur(self) -> None:
+        self.can_focus = False
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and self.has_focus:  # offered as the next exercise: go into it
+            event.stop()
+            self.answer_widget().focus()
 
     def solution_markdown(self) -> str:
         """The reference solution as Markdown."""
         return self.exercise.solution
 
-    def show_solution(self) -> bool:
+    async def show_solution(self) -> bool:
         """Show the reference solution if the learner has tried; False if not yet allowed."""
         from tutor.course.checking import can_show_solution
 
         state = self.app.course.state(self.exercise)
         if not can_show_solution(state.attempts, state.passed):
             return False
-        solution = self.query_one(".ex-solution", Markdown)
-        solution.update("**Solution**\n\n" + self.solution_markdown())
+        solution = self.solution
         solution.display = True
+        await solution.update("**Solution**\n\n" + self.solution_markdown())
         return True
 
     def on_mount(self) -> None:
@@ -282,14 +332,19 @@ class ExercisePanel(Vertical):
 class QuizPanel(ExercisePanel):
     """Multiple choice (radio buttons), sorting (one select per item) or a number."""
 
-    explained = True  # a right answer comes with the lesson's explanation
+    explained = True  # a right answer comes with the lesson's explanation (check_quiz adds it)
+
+    def __init__(self, exercise: Exercise, number: int) -> None:
+        super().__init__(exercise, number)
+        self.order: tuple[int, ...] = ()  # choice quiz: the lesson's index of each button, top down
 
     def compose_answer(self) -> ComposeResult:
         ex = self.exercise
         if ex.quiz_style == "choice":
+            self.order = self.app.course.choice_order(ex)  # shuffled per learner, stable across starts
             with RadioSet(classes="quiz-choices"):
-                for choice in ex.choices:
-                    yield ChoiceButton(choice)
+                for index in self.order:
+                    yield ChoiceButton(ex.choices[index])
         elif ex.quiz_style == "sort":
             options = [(choice, n) for n, choice in enumerate(ex.choices)]
             for n, item in enumerate(ex.items):
@@ -297,15 +352,18 @@ class QuizPanel(ExercisePanel):
                     yield Label(item, classes="sort-item")
                     yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
         else:
-            yield Input(placeholder="your answer, e.g. 0.25 or 1/4", classes="quiz-number")
+            yield Input(placeholder="e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
         yield Button("Check", classes="ex-check", compact=True)
 
     def current_answer(self) -> tuple[Any, str] | None:
         """(answer for check_quiz, text to store), or None when nothing is chosen yet."""
         ex = self.exercise
         if ex.quiz_style == "choice":
-            index = self.query_one(RadioSet).pressed_index
-            return None if index < 0 else (index, str(index))
+            shown = self.query_one(RadioSet).pressed_index
+            if shown < 0:
+                return None
+            index = self.order[shown]  # the checker and the store use the lesson's own index
+            return index, str(index)
         if ex.quiz_style == "sort":
             picks = [self.query_one(f"#sort-{n}", Select).value for n in range(len(ex.items))]
             if any(p is Select.NULL for p in picks):
@@ -329,7 +387,7 @@ class QuizPanel(ExercisePanel):
         try:
             if ex.quiz_style == "choice":
                 buttons = list(self.query(RadioButton))
-                buttons[int(answer)].value = True
+                buttons[self.order.index(int(answer))].value = True
             elif ex.quiz_style == "sort":
                 for n, pick in enumerate(json.loads(answer)):
                     self.query_one(f"#sort-{n}", Select).value = pick
@@ -368,10 +426,30 @@ class CodeEditor(TextArea):
 
 
 class CodePanel(ExercisePanel):
-    """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread."""
+    """A Python editor; the learner's code runs in a sandboxed child process, off the UI thread.
+
+    The learner may also edit the exercise in their own editor (`edit_outside`): its file is
+    kept in step with this editor (see tutor.course.workspace).
+    """
 
     # Tab indents in the editor, so it cannot move focus: say what does (Textual's TextArea)
-    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · esc leaves the editor"
+    keys = "ctrl+r check · ctrl+t hint · ctrl+o solution · ctrl+e your $EDITOR · esc leaves the editor"
+
+    def __init__(self, exercise: Exercise, number: int) -> None:
+        super().__init__(exercise, number)
+        from tutor.course.workspace import ExerciseFile, exercise_file
+
+        self.file = ExerciseFile(exercise_file(exercise.id))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        editor = self.query_one(TextArea)
+        try:  # edits made in the learner's own editor since the last check come first
+            text = self.file.on_open(editor.text)
+        except (OSError, ValueError):
+            return  # the app's text stands; opening the editor will say what is wrong
+        if text != editor.text:
+            editor.text = text
 
     def compose_answer(self) -> ComposeResult:
         yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css", classes="code-editor")
@@ -392,7 +470,67 @@ class CodePanel(ExercisePanel):
         result.update(Text("… running your code", style="italic"))
         result.display = True
         self.query_one(".ex-check", Button).disabled = True
-        self._run(self.query_one(TextArea).text)
+        source = self.query_one(TextArea).text
+        try:
+            self.file.after_check(source)
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"{self.file.path.name} was not updated: {exc}", severity="warning")
+        self._run(source)
+
+    def edit_outside(self) -> None:
+        """Open this exercise in the learner's $VISUAL or $EDITOR (the app hands over the
+        terminal), then show and check what they saved. Every failure is one line."""
+        from textual.app import SuspendNotSupported
+
+        from tutor.course.workspace import editor_command
+
+        editor = self.query_one(TextArea)
+        path = self.file.path
+        try:
+            command = editor_command()
+            text, notice = self.file.before_editing(editor.text)
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"Your editor was not opened: {exc}", severity="error", timeout=10)
+            return
+        if text != editor.text:
+            editor.text = text
+        if notice:
+            self.app.notify(notice, severity="warning", timeout=10)
+        if command is None:
+            self.app.notify(
+                f"$EDITOR is not set: set it (e.g. export EDITOR=nano) to edit {path} in your editor.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        words, variable = command
+        try:
+            with self.app.suspend():
+                status = subprocess.run([*words, str(path)], check=False).returncode
+        except SuspendNotSupported:
+            self.app.notify(
+                f"The app cannot hand over this terminal: edit {path} and run `tutor check {self.exercise.id} {path}`.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        except OSError as exc:
+            self.app.notify(f"${variable} ({words[0]}) could not be started: {exc.strerror}.", severity="error")
+            return
+        if status != 0:
+            self.app.notify(f"{words[0]} exited with status {status}: nothing was checked.", severity="warning")
+            return
+        try:
+            saved = self.file.read()
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"Your file could not be read back: {exc}", severity="error")
+            return
+        if saved is None:
+            self.app.notify(f"{path} is gone: nothing was checked.", severity="warning")
+            return
+        self.file.synced = saved
+        editor.text = saved
+        self.submit()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="code")
     def _run(self, source: str) -> None:
@@ -422,9 +560,10 @@ class ExperimentPanel(ExercisePanel):
     def compose_answer(self) -> ComposeResult:
         ex = self.exercise
         config = Text()
+        width = max((len(key) for key in ex.config), default=0) + 2  # day_of_week is 11 letters
         for key, value in ex.config.items():
             editable = key in ex.editable
-            config.append(f"  {key:<11}", style="bold" if editable else "dim")
+            config.append(f"  {key:<{width}}", style="bold" if editable else "dim")
             config.append(f"{value}")
             config.append("  (yours to change)\n" if editable else "\n", style="dim")
         yield Static(config, classes="exp-config")
