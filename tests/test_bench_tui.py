@@ -34,5 +34,5 @@ def test_bad_model_and_failed_runs_are_one_line_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
     out = CliRunner().invoke(app, ["bench", "tui", "--model", "foo"])
     assert out.exit_code != 0 and "Traceback" not in out.output and "foo" in out.output
-    with pytest.raises(TutorError, match="headless run failed: unknown model"):
+    with pytest.raises(TutorError, match="headless run failed: model 'foo' is unknown"):
         bench_tui({**TINY, "model": "foo"}, repeats=1)

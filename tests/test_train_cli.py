@@ -68,7 +68,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path, monkeypatch):
     # the file holds the best of the two finished epochs
     from tutor.tasks import registry
 
-    data = registry.load({"task": "nyse", "model": "rnn"})
+    data = registry.get_task("nyse").load(registry.resolve({"task": "nyse", "model": "rnn"}))
     saved.compile("mse", "rmsprop", ["r2"])
     assert saved.evaluate(data.x_val, data.y_val)["r2"] == pytest.approx(best, abs=1e-6)
 

@@ -176,8 +176,8 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
 
     started = time.perf_counter()
     console = Console(stderr=True)
-    cfg = registry.resolve_config(config)
-    cfg["name"] = config["model"]  # the name as typed (ar-dow), for the report
+    cfg = registry.resolve(config)
+    task = registry.get_task(cfg.task)
     if out is not None:
         out = out.expanduser()
         if out.suffix != ".npz":
@@ -185,15 +185,15 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
         if not out.parent.is_dir():
             raise TutorError(f"cannot save to {out}: the folder {out.parent} does not exist")
     try:
-        with console.status(f"preparing the {registry.get_task(cfg['task']).title} data..."):
-            data = registry.load(cfg)
+        with console.status(f"preparing the {task.title} data..."):
+            data = task.load(cfg)
     except KeyboardInterrupt:
         console.print("stopped before training began")
         raise typer.Exit(130) from None
     callbacks: list[Any] = []
     checkpoint = None
-    meta = registry.metadata(cfg, data)
-    if out is not None and not registry.is_baseline(cfg):
+    meta = task.metadata(cfg, data)
+    if out is not None and not task.is_baseline(cfg.model):
         from tutor.engine import ModelCheckpoint
 
         checkpoint = ModelCheckpoint(out, monitor=f"val_{data.metric}", mode="max", metadata=meta)
@@ -201,15 +201,15 @@ def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
     progress_cb = _EpochProgress(console, data.metric)
     callbacks.append(progress_cb)
     with progress_cb:
-        result = registry.run(cfg, callbacks=callbacks, progress=progress_cb.stage, data=data)
+        result = task.run(cfg, data, callbacks=callbacks, progress=progress_cb.stage)
     saved = _save(result, out, checkpoint, meta, console)
-    result["seconds"] = time.perf_counter() - started  # the whole command, data preparation included
+    result.seconds = time.perf_counter() - started  # the whole command, data preparation included
     _report(result, saved, json_out, console)
-    if result["interrupted"]:
+    if result.interrupted:
         raise typer.Exit(130)  # the shell's code for Ctrl-C, after the figures and the best model are kept
 
 
-def _save(result: dict[str, Any], out: Path | None, checkpoint, meta: dict[str, Any], console) -> str | None:
+def _save(result: Any, out: Path | None, checkpoint: Any, meta: dict[str, Any], console: Any) -> str | None:
     """Where the model went: the checkpoint's best epoch, or the fitted baseline."""
     if out is None:
         return None
@@ -219,47 +219,46 @@ def _save(result: dict[str, Any], out: Path | None, checkpoint, meta: dict[str, 
             return None
         console.print(
             f"saved the best model (epoch {checkpoint.saved_epoch + 1}, "
-            f"val_{result['metric']} {checkpoint.best:.4f}) to {out}"
+            f"val_{result.metric} {checkpoint.best:.4f}) to {out}"
         )
         return str(out)
-    if result["trained"] is None:
-        console.print(f"[yellow]the {result['model']} forecast has no weights: nothing saved[/]")
+    if result.trained is None:
+        console.print(f"[yellow]the {result.model} forecast has no weights: nothing saved[/]")
         return None
-    result["trained"].save(out, metadata={**meta, **{k: v for k, v in result["metrics"].items() if v is not None}})
+    result.trained.save(out, metadata={**meta, **{k: v for k, v in result.metrics.items() if v is not None}})
     console.print(f"saved the fitted model to {out}")
     return str(out)
 
 
-def _report(result: dict[str, Any], saved: str | None, json_out: bool, console) -> None:
-    metrics = result["metrics"]
-    if result["interrupted"]:
+def _report(result: Any, saved: str | None, json_out: bool, console: Any) -> None:
+    metrics = result.metrics
+    name = result.config.name or result.model
+    if result.interrupted:
         console.print("[yellow]stopped by Ctrl-C: the figures below are for the model as it was[/]")
-    if result["diverged"]:
+    if result.diverged:
         console.print("[red]the loss became NaN or infinite: training stopped (try a smaller --lr)[/]")
     if json_out:
         payload = {
-            "task": result["task"],
-            "model": result["config"]["name"],
+            "task": result.task,
+            "model": name,
             **metrics,
-            "epochs": result["epochs"],
-            "seconds": round(result["seconds"], 2),
-            "interrupted": result["interrupted"],
-            "diverged": result["diverged"],
+            "epochs": result.epochs,
+            "seconds": round(result.seconds, 2),
+            "interrupted": result.interrupted,
+            "diverged": result.diverged,
             "saved": saved,
-            "history": result["history"],
-            "config": {k: v for k, v in result["config"].items() if isinstance(v, int | float | str | bool)},
+            "history": result.history,
+            "config": {**result.config.plain(), "name": name},
         }
         typer.echo(json.dumps(_json_safe(payload)))
         return
     keys = [
         k
-        for k in (f"val_{result['metric']}", f"test_{result['metric']}", result["metric"], "lambda", "nonzero")
+        for k in (f"val_{result.metric}", f"test_{result.metric}", result.metric, "lambda", "nonzero")
         if metrics.get(k) is not None
     ]
     typer.echo(
-        f"{result['task']} {result['config']['name']}: "
-        + ", ".join(f"{k} {_fmt(metrics[k])}" for k in keys)
-        + f" ({result['seconds']:.1f} s)"
+        f"{result.task} {name}: " + ", ".join(f"{k} {_fmt(metrics[k])}" for k in keys) + f" ({result.seconds:.1f} s)"
     )
 
 
@@ -315,8 +314,9 @@ class _EpochProgress:
     def set_model(self, model) -> None:
         self.model = model
 
-    def stage(self, info: dict[str, Any]) -> None:
-        if info["stage"] == "lasso":
+    def stage(self, stage: Any) -> None:
+        info = stage.info
+        if stage.name == "lasso":
             if self.task is None:
                 self.task = self.progress.add_task("lasso path", total=info["steps"], status="")
             self.progress.update(
@@ -324,8 +324,8 @@ class _EpochProgress:
                 completed=info["step"],
                 status=f"λ {info['lambda']:.2e}  {info['nonzero']} words  val_accuracy {info['val_accuracy']:.4f}",
             )
-        elif info["stage"] in ("evaluate", "test") and self.task is not None:
-            self.progress.update(self.task, status=f"scoring on the {info['stage']} part...")
+        elif stage.name in ("evaluate", "test") and self.task is not None:
+            self.progress.update(self.task, status=f"scoring on the {stage.name} part...")
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         self.epochs, self.steps = logs["epochs"], logs["steps"]

@@ -1,17 +1,16 @@
 """The course layer: lesson files, exercise checking and the learner's progress (no Textual).
 
 The TUI uses: `load_lessons`, `check_quiz`, `run_code` (blocking: call it from a thread worker),
-`check_experiment`, `can_show_solution`, and `ProgressStore` / `open_store`.
+`judge` (experiment runs), `can_show_solution`, and `ProgressStore` / `open_store`.
 """
 
 from tutor.course.checking import (
     can_show_solution,
-    check_experiment,
     check_quiz,
     parse_number,
     run_code,
 )
-from tutor.course.experiments import CONFIG_KEYS, MODELS, OPTIMIZERS, TASKS, validate_config
+from tutor.course.experiments import TASKS, ExperimentRun, check_experiment, judge, validate_config
 from tutor.course.loader import load_lesson, load_lessons, parse_lesson
 from tutor.course.model import (
     EXERCISE_KINDS,
@@ -31,15 +30,13 @@ from tutor.course.store import (
 )
 
 __all__ = [
-    "CONFIG_KEYS",
     "EXERCISE_KINDS",
     "KNOWN_VIEWS",
-    "MODELS",
-    "OPTIMIZERS",
     "TASKS",
     "CheckResult",
     "CodeTest",
     "Exercise",
+    "ExperimentRun",
     "ExerciseState",
     "Lesson",
     "LessonProgress",
@@ -49,6 +46,7 @@ __all__ = [
     "can_show_solution",
     "check_experiment",
     "check_quiz",
+    "judge",
     "load_lesson",
     "load_lessons",
     "open_store",

@@ -131,34 +131,33 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
     started = time.perf_counter()
     callback: LiveCallback | None = None
 
-    def progress(info: dict[str, Any]) -> bool:
-        """The registry's stage reports go out; True asks the lasso path to stop."""
-        emit("stage", {"stage": str(info.get("stage", "")), "info": dict(info)})
+    def progress(stage: Any) -> bool:
+        """The task's stage reports go out; True asks the lasso path to stop."""
+        emit("stage", {"stage": stage.name, "info": {"stage": stage.name, **stage.info}})
         return switches.stop.is_set()
 
     try:
         cfg = tasks_bridge.resolve(config)
         done.update(config=cfg, baseline=tasks_bridge.is_baseline(cfg), metric=tasks_bridge.TASKS[cfg["task"]].metric)
-        progress({"stage": "data", "task": cfg["task"]})
+        from tutor.tasks.base import tell
+
+        tell(progress, "data", task=cfg["task"])
         data = tasks_bridge.load_data(cfg)
         if switches.stop.is_set():
             done["stopped"] = True
         else:
-            if done["baseline"]:  # the registry announces the fit of engine models only
-                progress({"stage": "train"})
             batch_size = int(cfg.get("batch_size") or 1)
             callback = LiveCallback(emit, switches, math.ceil(len(data.y_train) / batch_size), data.metric)
             result = tasks_bridge.run(cfg, data, [callback], progress)
             done["saved_model"] = keep_model(cfg, data, result)
             done.update(
-                history={k: list(v) for k, v in result["history"].items()},
+                history={k: list(v) for k, v in result.history.items()},
                 step_norms={
-                    name: [np.asarray(row).tolist() for row in rows]
-                    for name, rows in (result.get("step_grad_norms") or {}).items()
+                    name: [np.asarray(row).tolist() for row in rows] for name, rows in result.step_grad_norms.items()
                 },
-                metrics=dict(result["metrics"]),
-                diverged=bool(result["diverged"]),
-                stopped=switches.stop.is_set() or bool(result["interrupted"]),
+                metrics=dict(result.metrics),
+                diverged=result.diverged,
+                stopped=switches.stop.is_set() or result.interrupted,
             )
     except Exception as exc:  # the app shows it as a notice with what to do, never a traceback
         done["error"] = str(exc) or type(exc).__name__
@@ -169,7 +168,7 @@ def run(config: Mapping[str, Any], emit: Emit, switches: Switches) -> dict[str, 
     return done
 
 
-def keep_model(cfg: Mapping[str, Any], data: Any, result: Mapping[str, Any]) -> str:
+def keep_model(cfg: Mapping[str, Any], data: Any, result: Any) -> str:
     """Save a trained sentiment model where the playground finds it; its path, or "" if none.
 
     A run that failed to learn (diverged) or that has nothing to save is not kept; a full disk
@@ -178,17 +177,19 @@ def keep_model(cfg: Mapping[str, Any], data: Any, result: Mapping[str, Any]) -> 
     from tutor import paths
     from tutor.tasks import registry
 
-    trained = result.get("trained")
-    if cfg["task"] not in ("imdb", "imdb_bow") or trained is None or result.get("diverged"):
+    trained = result.trained
+    if cfg["task"] not in ("imdb", "imdb_bow") or trained is None or result.diverged:
         return ""
-    metrics = {k: v for k, v in result["metrics"].items() if v is not None}
+    metrics = {k: v for k, v in result.metrics.items() if v is not None}
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg['model']}"
     if cfg.get("units") and cfg["model"] != "lasso":
         name += f"-{cfg['units']}u"
     try:
         folder = paths.models_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        trained.save(folder / f"{name}.npz", metadata={**registry.metadata(cfg, data), **metrics})
+        task = registry.get_task(cfg["task"])
+        meta = task.metadata(result.config, data)
+        trained.save(folder / f"{name}.npz", metadata={**meta, **metrics})
     except OSError:
         return ""
     return str(folder / f"{name}.npz")

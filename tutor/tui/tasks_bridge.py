@@ -14,11 +14,12 @@ from typing import Any
 
 from tutor.errors import TutorError
 from tutor.tasks import registry
+from tutor.tasks.base import RECURRENT, RunResult, TaskData
 
-RECURRENT_MODELS = registry.RECURRENT
+RECURRENT_MODELS = RECURRENT
 
 # Settings a run starts from; a lesson's preset or the learner's form overrides them.
-DEFAULTS: dict[str, Any] = registry.get_task("long_dependency").default_config("SimpleRNN")
+DEFAULTS: dict[str, Any] = registry.get_task("long_dependency").defaults("SimpleRNN")
 
 # Free play on IMDb starts from lesson 9's preset size: the full data at 500 words takes hours
 # per epoch with a recurrent model, which is the learner's choice to make, not the default.
@@ -51,7 +52,6 @@ FIELD_ORDER: tuple[str, ...] = (
     "batch_size",
     "seed",
 )
-_BAG_OF_WORDS_SKIPS = {"seq_len", "embed_dim", "optimizer", "clipnorm", "dropout"}
 
 IMDB_HELP = (
     "run `tutor data download imdb` (84 MB) in a terminal, or set TUTOR_IMDB to an "
@@ -83,17 +83,15 @@ def metric_label(metric: str) -> str:
 
 def is_baseline(config: Mapping[str, Any]) -> bool:
     """True for models fitted in one go (lasso, AR, naive): one final figure, no epochs."""
-    try:
-        return registry.is_baseline(config)
-    except ValueError:
-        return False
+    task = registry.TASKS.get(str(config.get("task")))
+    return task is not None and task.is_baseline(str(config.get("model")))
 
 
 def task_defaults(task: str, model: str | None = None) -> dict[str, Any]:
     """The full config the form shows for a task and model in free play."""
     spec = registry.get_task(task)
     name = model if model in spec.models else spec.models[0]
-    config = spec.default_config(name)
+    config = spec.defaults(name)
     if name in RECURRENT_MODELS:
         config.update(QUICK.get(spec.name, {}))
     return config
@@ -104,13 +102,8 @@ def form_fields(task: str, model: str) -> tuple[str, ...]:
     if task not in registry.TASKS:
         return tuple(k for k in FIELD_ORDER if k in DEFAULTS) + ("optimizer",)
     spec = registry.get_task(task)
-    keys = set(spec.default_config(model if model in spec.models else None))
-    if spec.name in ("imdb", "imdb_bow"):
-        keys |= {"n_train", "n_val"}  # a subset keeps a first run short
-    if model in ("lasso", "mlp"):
-        keys -= _BAG_OF_WORDS_SKIPS  # a bag of words has no order, and the mlp is preset
-    if model in ("ar", "naive"):
-        keys = {"lag", "day_of_week"} if model == "ar" else {"lag"}  # fitted exactly: nothing else to set
+    name = model if model in spec.models else spec.models[0]
+    keys = {s.name for s in spec.settings.for_model(name) if s.form}
     return tuple(k for k in FIELD_ORDER if k in keys) + (("optimizer",) if "optimizer" in keys else ())
 
 
@@ -120,27 +113,22 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
     if task not in registry.TASKS:
         raise TutorError(f"the {task} task cannot be trained in the dashboard: pick one of {', '.join(TASKS)}")
     try:
-        return registry.resolve_config({k: v for k, v in config.items() if v is not None})
+        return dict(registry.resolve({k: v for k, v in config.items() if v is not None}))
     except ValueError as exc:
         raise TutorError(str(exc)) from None
 
 
-def load_data(config: Mapping[str, Any]) -> registry.TaskData:
+def load_data(config: Mapping[str, Any]) -> TaskData:
     """The run's arrays; a missing IMDb copy becomes a TutorError that says what to do."""
-    try:
-        return registry.load(config)
-    except TutorError as exc:
-        message = str(exc)
-        if config.get("task") in ("imdb", "imdb_bow") and "tutor data download" not in message:
-            message = f"{message}: {IMDB_HELP}"
-        raise TutorError(message) from None
+    cfg = registry.resolve(config)
+    return registry.get_task(cfg.task).load(cfg)
 
 
 def run(
     config: Mapping[str, Any],
-    data: registry.TaskData,
+    data: TaskData,
     callbacks: Iterable[Any],
-    progress: Callable[[dict[str, Any]], bool | None],
-) -> dict[str, Any]:
-    """Train (or fit) and score the model: the registry's result dict."""
+    progress: Callable[[Any], bool | None],
+) -> RunResult:
+    """Train (or fit) and score the model: the registry's result."""
     return registry.run(config, callbacks=list(callbacks), progress=progress, data=data)

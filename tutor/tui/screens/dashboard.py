@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,7 +28,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from tutor.course import experiments
+from tutor.tasks.settings import OPTIMIZER
 from tutor.tui import tasks_bridge
 from tutor.tui.tasks_bridge import DEFAULTS, TASKS, form_fields, metric_label
 from tutor.tui.training import (
@@ -69,11 +68,11 @@ NUMBER_FIELDS: dict[str, tuple[str, type, float, bool, bool]] = {
 }
 # Every task a lesson may preset is listed (the course's vocabulary); one the registry cannot
 # train gives a clear notice. Models follow the chosen task.
-TASK_OPTIONS = [(TASKS[t].label if t in TASKS else t, t) for t in dict.fromkeys([*TASKS, *experiments.TASKS])]
+TASK_OPTIONS = [(TASKS[t].label, t) for t in TASKS]
 SELECT_FIELDS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
     "task": ("Task", TASK_OPTIONS),
     "model": ("Model", [(m, m) for m in TASKS[DEFAULTS["task"]].models]),
-    "optimizer": ("Optimiser", [(o, o) for o in experiments.OPTIMIZERS]),
+    "optimizer": ("Optimiser", [(o, o) for o in OPTIMIZER.choices]),
     "day_of_week": ("Day of week", [("no", False), ("yes", True)]),
 }
 FIELDS = (*SELECT_FIELDS, *NUMBER_FIELDS)
@@ -89,7 +88,7 @@ class FieldError(ValueError):
 
 def model_options(task: str) -> list[tuple[str, str]]:
     """The models a task offers (every course model for a task the registry lacks)."""
-    models = TASKS[task].models if task in TASKS else experiments.MODELS
+    models = TASKS[task].models if task in TASKS else ()
     return [(m, m) for m in models]
 
 
@@ -112,21 +111,6 @@ def epochs_cell(config: dict[str, Any]) -> str:
     if trained is None or planned is None or trained >= planned:
         return "" if planned is None else str(planned)
     return f"{trained}/{planned}"
-
-
-def experiment_logs(done: TrainingDone) -> dict[str, Any]:
-    """What an experiment goal reads: final figures, per-epoch histories, first layer's step norms."""
-    logs: dict[str, Any] = {k: v for k, v in done.metrics.items() if v is not None}
-    logs.update(done.history)  # per-epoch values win: a goal judges the last finished epoch
-    if done.diverged and logs.get("loss"):
-        # the engine stops on a NaN loss; "the loss blew up" is what a goal like loss >= 1 means
-        loss = list(logs["loss"])
-        loss[-1] = loss[-1] if math.isfinite(loss[-1]) else math.inf
-        logs["loss"] = loss
-    if done.step_norms:
-        logs["step_grad_norms"] = next(iter(done.step_norms.values()))
-    logs["epochs"] = len(done.history.get("loss", []))
-    return logs
 
 
 def _text(value: Any) -> str:
@@ -546,11 +530,18 @@ class DashboardScreen(Screen[None]):
 
     def judge_experiment(self, message: TrainingDone) -> None:
         """Check the experiment's goal on this run and record the attempt."""
-        from tutor.course.checking import check_experiment
+        from tutor.course.experiments import ExperimentRun, judge
 
         exercise = self.experiment
         assert exercise is not None
-        result = check_experiment(exercise, experiment_logs(message))
+        run = ExperimentRun(
+            message.config,
+            message.metrics,
+            message.history,
+            next(iter(message.step_norms.values()), []),
+            message.diverged,
+        )
+        result = judge(exercise, run)
         self.app.course.record_attempt(exercise, json.dumps(message.config), result.passed)
         self.app.experiment_results[exercise.key] = result
         self.notify(
