@@ -100,18 +100,23 @@ def differences(exercise: Exercise, used: Mapping[str, Any]) -> list[str]:
         expected = run_config(exercise, used)
     except SettingError as exc:  # the run's choices are not ones this experiment allows
         return [str(exc)]
+    settings = registry.get_task(expected.task).settings
     out = []
     for key, value in expected.items():
         if key in exercise.editable:
             continue
         actual = used.get(key)
         if actual != value:
-            out.append(f"{key} was {_show(actual)}, the experiment fixes {_show(value)}")
+            unset = settings[key].unset if key in settings else ""
+            out.append(f"{key} was {_show(actual, unset)}, the experiment fixes {_show(value, unset)}")
     return out
 
 
-def _show(value: Any) -> str:
-    return "unset" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+def _show(value: Any, unset: str = "") -> str:
+    """A setting's value as the learner reads it (an unset one by what it means: "all")."""
+    if value is None:
+        return unset or "unset"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def describe(used: Mapping[str, Any], sizes: Mapping[str, int]) -> str:

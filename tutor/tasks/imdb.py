@@ -32,12 +32,14 @@ VOCAB_SIZE = Setting(
     low=3, high=MAX_VOCABULARY,
 )  # fmt: skip
 N_TRAIN = s.N_TRAIN.but(
-    help="Training reviews to use (a stratified sample).",
-    unset="every training review (20,000)",
+    help="Training reviews to use, a stratified sample (default: all of the 20,000 not held out).",
+    unset="all",
     high=25_000,
 )
 N_VAL = s.N_VAL.but(
-    help="Validation reviews to use.", unset="a quarter of the training sample, or 5,000 with every review", high=25_000
+    help="Validation reviews (default: the 5,000 held out; with a training size, a quarter of it).",
+    unset="auto",
+    high=25_000,
 )
 SUBSET = Setting(
     "subset", int, None, "Use this many reviews in all (quick runs).", low=10, high=25_000, form=False, lesson=False

@@ -77,8 +77,8 @@ class LongDependency(Task):
             ),
             s.N_TRAIN.but(default=1024, help="Training sequences.", high=MAX_SEQUENCES),
             s.N_VAL.but(
-                help="Validation sequences.", high=MAX_SEQUENCES,
-                unset="a quarter of the training sequences (at least 64)",
+                help="Validation sequences (default: a quarter of the training ones, at least 64).", high=MAX_SEQUENCES,
+                unset="¼ of train",
             ),
             s.LR.but(default=0.01),
             s.CLIPNORM,

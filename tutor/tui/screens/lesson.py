@@ -11,6 +11,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static, TextArea
 
+from tutor.tui.messages import ExperimentJudged
 from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, ExerciseChecked, ExercisePanel
 
@@ -101,12 +102,13 @@ class LessonScreen(Screen[None]):
         self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
 
     def on_screen_resume(self) -> None:
-        """Back from the dashboard: show how the experiment runs went."""
         self.refresh_subtitle()
+
+    def on_experiment_judged(self, message: ExperimentJudged) -> None:
+        """The dashboard judged a run of one of this lesson's experiments: show the verdict."""
         for panel in self.query(ExercisePanel):
-            result = self.app.experiment_results.get(panel.exercise.key)
-            if panel.exercise.kind == "experiment" and result is not None:
-                panel.show_result(result)
+            if panel.exercise.key == message.exercise.key:
+                panel.show_result(message.result)
 
     def on_screen_suspend(self) -> None:
         self.save_position()
