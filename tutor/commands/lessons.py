@@ -18,8 +18,12 @@ def lessons(ctx: typer.Context) -> None:
     from rich.table import Table
 
     from tutor.course import load_lessons, open_store
+    from tutor.errors import TutorError
 
-    all_lessons = load_lessons()
+    try:
+        all_lessons = load_lessons()
+    except ValueError as exc:  # a lesson file that does not parse: the message names it
+        raise TutorError(str(exc)) from None
     with open_store() as store:
         if store.notice:
             Console(stderr=True).print(f"[yellow]{store.notice}[/]")
@@ -43,7 +47,12 @@ def check(paths: list[Path] = typer.Argument(None, help="Lesson files (default: 
     from tutor.course import load_lesson, load_lessons
 
     if not paths:
-        found = load_lessons()  # raises ValueError naming the file on the first bad one
+        try:
+            found = load_lessons()
+        except ValueError as exc:  # the first bad file, named in the message
+            from tutor.errors import TutorError
+
+            raise TutorError(str(exc)) from None
         print(f"{len(found)} lessons parse cleanly")
         return
     bad = 0

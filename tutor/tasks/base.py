@@ -280,7 +280,15 @@ class Task(ABC):
 class TaskGroup(Task):
     """Several tasks offered under one name: each model runs in the task that has it."""
 
-    def __init__(self, name: str, title: str, *members: Task, notes: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        *members: Task,
+        notes: str = "",
+        command: str | None = None,
+        command_help: str = "",
+    ) -> None:
         metrics = {m.metric for m in members}
         if len(metrics) != 1:
             raise ValueError(f"the {name} group mixes metrics {sorted(metrics)}")
@@ -295,6 +303,8 @@ class TaskGroup(Task):
         self.needs_download = any(m.needs_download for m in members)
         self.keeps_models = any(m.keeps_models for m in members)
         self.notes = notes
+        self.command = command
+        self.command_help = command_help
 
     def owner(self, model: str) -> Task:
         for member in self._members:

@@ -175,13 +175,14 @@ def check_activations(values: Mapping[str, Any], steps: int, inputs: int) -> Non
     numbers per unit for an LSTM) and its inputs, in float32; SettingError if a batch would
     hold more than MAX_ACTIVATION_BYTES. Evaluation runs in batches of at least 256.
     """
-    from tutor.tasks.settings import SettingError
+    from tutor.tasks.settings import SizeError
 
-    batch = max(int(values["batch_size"]), 256)
-    size = batch * steps * (8 * int(values["units"]) + inputs) * 4
+    batch, units = max(int(values["batch_size"]), 256), int(values["units"])
+    size = batch * steps * (8 * units + inputs) * 4
     if size > MAX_ACTIVATION_BYTES:
-        raise SettingError(
+        raise SizeError(
             "units",
-            f"× sequence length × batch size is too large: a batch would hold about {size / 1e9:.0f} GB "
-            f"(at most {MAX_ACTIVATION_BYTES / 1e9:.0f} GB); use fewer units, shorter sequences or smaller batches",
+            f"a batch of {batch:,} sequences of {steps:,} steps through {units:,} units would hold about "
+            f"{size / 1e9:.0f} GB (at most {MAX_ACTIVATION_BYTES / 1e9:.0f} GB): use fewer units, shorter "
+            "sequences or smaller batches",
         )

@@ -17,7 +17,7 @@ import numpy as np
 from tutor.tasks import settings as s
 from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData
 from tutor.tasks.fitting import check_activations, clip, train_and_score
-from tutor.tasks.settings import Setting, SettingError, Settings
+from tutor.tasks.settings import Setting, Settings, SizeError
 
 if TYPE_CHECKING:
     from tutor.engine import Callback, Sequential
@@ -96,12 +96,13 @@ class LongDependency(Task):
     def complete(self, model: str, values: dict[str, Any]) -> None:
         if values.get("n_val") is None:
             values["n_val"] = max(64, int(values["n_train"]) // 4)
-        cells = (int(values["n_train"]) + int(values["n_val"])) * int(values["seq_len"]) * VOCAB
-        if cells * 4 > MAX_DATA_BYTES:  # the one-hot arrays are float32
-            raise SettingError(
+        sequences, length = int(values["n_train"]) + int(values["n_val"]), int(values["seq_len"])
+        size = sequences * length * VOCAB * 4  # one-hot float32
+        if size > MAX_DATA_BYTES:
+            raise SizeError(
                 "seq_len",
-                f"× sequences is too large: the data would take {cells * 4 / 1e9:.1f} GB "
-                f"(at most {MAX_DATA_BYTES / 1e9:.0f} GB); use fewer or shorter sequences",
+                f"{sequences:,} sequences of {length:,} steps would take {size / 1e9:.1f} GB as one-hot data "
+                f"(at most {MAX_DATA_BYTES / 1e9:.0f} GB): use fewer or shorter sequences",
             )
         check_activations(values, int(values["seq_len"]), VOCAB)
 

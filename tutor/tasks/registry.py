@@ -31,6 +31,11 @@ TASKS: dict[str, Task] = {
         TaskGroup(
             "imdb", "IMDb review sentiment", ImdbLasso(), ImdbBagOfWords(), ImdbSequence(),
             notes="validation: a fixed 20% of the train split; lasso and mlp read bag-of-words rows",
+            command="imdb",
+            command_help=(
+                "IMDb sentiment: validation accuracy on a held-out 20% of the train split "
+                "(and the test split if present)."
+            ),
         ),
         TaskGroup("imdb_bow", "IMDb review sentiment from bags of words", ImdbLasso(), ImdbBagOfWords()),
         Nyse(),

@@ -13,7 +13,7 @@ enough for every experiment the course suggests.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -34,6 +34,17 @@ class SettingError(TutorError, ValueError):
         super().__init__(f"{key} {problem}")
         self.key = key
         self.problem = problem
+
+
+class SizeError(SettingError):
+    """Sizes each within bounds whose combination cannot fit in memory; the message is whole."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(key, message)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.problem
 
 
 @dataclass(frozen=True)
@@ -200,6 +211,7 @@ class Settings(Mapping[str, Setting]):
         differ by model.
         """
         merged: dict[str, Setting] = {}
+        tables = list(tables)
         for table, models in tables:
             for setting in table.values():
                 own = frozenset(m for m in models if setting.applies_to(m))
@@ -215,7 +227,22 @@ class Settings(Mapping[str, Setting]):
                 merged[setting.name] = known.but(
                     models=known.models | own, model_defaults={**known.model_defaults, **defaults}
                 )
-        return Settings(merged.values())
+        order = merge_order([list(table) for table, _ in tables])
+        return Settings(merged[name] for name in order)
+
+
+def merge_order(orders: Iterable[Sequence[str]]) -> list[str]:
+    """One order of the names of several lists that keeps each list's own order where it can."""
+    merged: list[str] = []
+    for names in orders:
+        previous = -1
+        for name in names:
+            if name in merged:
+                previous = merged.index(name)
+                continue
+            merged.insert(previous + 1, name)
+            previous += 1
+    return merged
 
 
 # -- the settings most tasks share (tasks adjust defaults and models with `but`) -----------------

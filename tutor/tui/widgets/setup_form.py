@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from tutor.course.model import Exercise
 from tutor.tasks import registry
 from tutor.tasks.base import RECURRENT, Task
-from tutor.tasks.settings import Setting, SettingError
+from tutor.tasks.settings import Setting, SettingError, SizeError, merge_order
 
 # Free play on IMDb with a recurrent model starts from lesson 9's preset size: the full data at
 # 500 words takes hours per epoch, which is the learner's choice to make, not the default.
@@ -48,19 +48,9 @@ class FieldError(ValueError):
 
 def form_settings(tasks: Iterable[Task]) -> dict[str, Setting]:
     """Every setting a form field shows, in an order that keeps each task's own order."""
-    order: list[str] = []
-    found: dict[str, Setting] = {}
-    for task in tasks:
-        previous = -1
-        for setting in task.settings.values():
-            if not setting.form:
-                continue
-            if setting.name in found:
-                previous = order.index(setting.name)
-                continue
-            found[setting.name] = setting
-            order.insert(previous + 1, setting.name)
-            previous += 1
+    tasks = list(tasks)
+    found = {name: s for task in tasks for name, s in task.settings.items() if s.form}
+    order = merge_order([[n for n in task.settings if n in found] for task in tasks])
     return {name: found[name] for name in order}
 
 
@@ -261,6 +251,8 @@ class SetupForm(Widget):
 
                 return dict(run_config(self.experiment, chosen))
             return dict(task.resolve(chosen))
+        except SizeError as exc:
+            raise FieldError(exc.key, str(exc)) from None
         except SettingError as exc:
             label = FIELDS[exc.key].title if exc.key in FIELDS else exc.key
             raise FieldError(exc.key, f"{label} {exc.problem}") from None
