@@ -106,3 +106,12 @@ def test_experiments_are_valid(ex: Exercise):
     from tutor.tasks.registry import resolve
 
     resolve(dict(ex.config), strict=True)
+
+
+def test_lesson_4_names_the_first_wrong_step_not_the_worst():
+    # every state is off, more so the later the step: the learner must look at step 0 first
+    ex = next(e for e in _ids("code") if e.function == "rnn_step" and "rnn_forward" in e.functions)
+    drifting = ex.solution.replace("states[:, t, :] = h", "states[:, t, :] = h + 0.01 * (t + 1)")
+    assert drifting != ex.solution
+    result = run_code(ex, drifting)
+    assert not result.passed and "first at step t = 0" in result.message + " ".join(result.details)

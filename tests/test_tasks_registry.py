@@ -1,11 +1,13 @@
 """The task registry: names, settings tables, defaults, the missing-data message, a run of the toy task."""
 
+import json
+
 import pytest
 
 from tutor.course.experiments import validate_config
 from tutor.errors import TutorError
 from tutor.tasks import registry
-from tutor.tasks.base import RunConfig, RunResult, Task
+from tutor.tasks.base import RunConfig, RunResult, Task, TaskData
 from tutor.tasks.settings import SettingError
 
 
@@ -142,3 +144,67 @@ def test_tasks_never_import_textual_or_rich():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_new_task_is_one_class_and_one_registry_line(monkeypatch):
+    """What the next lessons' tasks will do: a Task subclass with its settings table, and one
+    registry entry, and the CLI, the lesson validation and the dashboard's form all offer it."""
+    import numpy as np
+    from typer import Typer
+    from typer.testing import CliRunner
+
+    from tutor.commands.train import make_command
+    from tutor.course.experiments import validate_config
+    from tutor.tasks import settings as s
+    from tutor.tasks.base import RECURRENT
+    from tutor.tasks.fitting import train_and_score
+    from tutor.tasks.longdep import build_model, make_data
+    from tutor.tasks.settings import Setting, Settings
+    from tutor.tui.widgets.setup_form import form_settings
+
+    class Echo(Task):
+        """The label is the last token: no memory needed (the opposite of the long dependency)."""
+
+        name = "echo"
+        title = "Echo (the label is the last token)"
+        models = RECURRENT
+        settings = Settings(
+            (
+                s.UNITS.but(default=4),
+                Setting("echo_len", int, 6, "Steps per sequence.", "Echo length", low=2, high=64),
+                s.N_TRAIN.but(default=128),
+                s.N_VAL.but(default=64),
+                s.OPTIMIZER.but(default="adam"),
+                s.LR.but(default=0.01),
+                s.EPOCHS.but(default=2),
+                s.BATCH_SIZE,
+                s.SEED,
+            )
+        )
+        command = "echo"
+        command_help = "Echo: the label is the last token."
+
+        def load(self, cfg):
+            def part(n, seed):
+                x, _ = make_data(n, length=cfg["echo_len"], seed=seed)
+                return x, (x[:, -1].argmax(axis=1) % 2).astype(np.float32)
+
+            return TaskData(*part(cfg["n_train"], cfg["seed"]), *part(cfg["n_val"], cfg["seed"] + 1), "accuracy")
+
+        def run(self, cfg, data, callbacks=(), progress=None):
+            model = build_model(cfg.model.lower().replace("simplernn", "rnn"), units=cfg["units"], seed=cfg["seed"])
+            model.compile("binary_crossentropy", cfg["optimizer"], ["accuracy"], lr=cfg["lr"])
+            return train_and_score(cfg, data, model, callbacks, progress)
+
+    monkeypatch.setitem(registry.TASKS, "echo", Echo())  # the one registry line
+    validate_config({"task": "echo", "model": "GRU", "echo_len": 8})  # lessons may preset it
+    with pytest.raises(SettingError, match="echo_len must be at most 64"):
+        validate_config({"task": "echo", "model": "GRU", "echo_len": 100})
+    assert "echo_len" in form_settings(registry.TASKS.values())  # the dashboard's form has its field
+    cli = Typer()
+    cli.command("echo")(make_command(registry.TASKS["echo"]))
+    cli.command("unused")(lambda: None)  # (typer runs a lone command without its name)
+    result = CliRunner().invoke(cli, ["echo", "--model", "gru", "--echo-len", "4", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["task"] == "echo" and out["config"]["echo_len"] == 4 and 0 <= out["val_accuracy"] <= 1
