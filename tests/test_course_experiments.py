@@ -84,3 +84,17 @@ def test_lesson_presets_use_the_task_tables_bounds():
         validate_config({"task": "nyse"})
     with pytest.raises(SettingError, match="no field"):
         validate_editable({"task": "imdb", "model": "LSTM"}, ["mask_zero"])
+
+
+def test_importing_the_course_layer_loads_neither_the_engine_nor_numpy():
+    # the sandbox that runs a learner's code is `python -m tutor.course.sandbox`: what the course
+    # package imports is already loaded when the learner's code starts
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tutor.course, tutor.course.sandbox\n"
+        "bad = sorted(m for m in sys.modules if m == 'numpy' or m.startswith(('tutor.engine', 'tutor.tasks.registry')))\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,7 +13,7 @@ from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap
 
 TINY = {"model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3, "batch_size": 64, "lr": 0.01, "clipnorm": 0.0}
-LONG = {**TINY, "model": "LSTM", "units": 16, "seq_len": 60, "epochs": 500}
+LONG = {**TINY, "units": 8, "seq_len": 20, "epochs": 5000}  # a run that is still going when it is stopped
 
 
 @pytest.fixture(autouse=True)
@@ -75,10 +75,10 @@ async def test_curves_update_during_a_run_and_stop_ends_it(tmp_path):
         await pilot.pause()
         assert screen.switches is None
         assert "stopped after" in screen.status_note
-        assert 2 <= len(screen.live.history["loss"]) < 500
+        assert 2 <= len(screen.live.history["loss"]) < 5000
         assert len(app.course.store.list_runs()) == 1
         row = screen.query_one("#runs-table", DataTable).get_row_at(0)
-        assert row[-1] == f"{len(screen.live.history['loss'])}/500"  # epochs trained of planned
+        assert row[-1] == f"{len(screen.live.history['loss'])}/5000"  # epochs trained of planned
 
 
 @run_async
@@ -95,11 +95,20 @@ async def test_quitting_during_training_stops_the_thread(tmp_path):
 
 
 @run_async
-async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
-    # The engine stops on a NaN loss and says so; provoking one takes luck, so post its report.
+async def test_the_form_its_bad_settings_and_the_divergence_notice(tmp_path):
+    # One session for what needs no training: the form's focus order, a bad setting, and how a
+    # diverged run's report is shown (provoking one takes luck, so its report is posted).
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, TINY)
+        screen = await open_dashboard(pilot, {**TINY, "units": "-5"})
+        assert screen.focus_chain[1].id == "f-task"  # no invisible stop (the form's scroll container)
+        screen.query_one("#f-lr").focus()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.switches is None  # nothing started
+        assert any("Units must be at least 1" in n.message for n in app._notifications)
+        assert app.focused is screen.query_one("#f-units")  # straight back into the field to fix
+        screen.form.fill({"units": 4})
         from tutor.tui.training import TrainingDone
 
         history = {"loss": [0.7, float("nan")], "val_loss": [0.7, float("nan")]}
@@ -107,17 +116,6 @@ async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
         await pilot.pause()
         assert "diverged" in screen.status_note and "smaller learning rate" in screen.status_note
         assert any("learning rate" in n.message for n in app._notifications)
-
-
-@run_async
-async def test_bad_setting_is_reported(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {**TINY, "units": 0})
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert screen.switches is None
-        assert any("Units must be at least 1" in n.message for n in app._notifications)
 
 
 @run_async
@@ -148,25 +146,3 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.press("f2")  # and from the lesson, the course map
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
-
-
-@run_async
-async def test_tab_goes_from_the_tabs_straight_to_the_first_field(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {})
-        chain = screen.focus_chain
-        assert chain[1].id == "f-task"  # no invisible stop (the form's scroll container) between
-
-
-@run_async
-async def test_a_bad_setting_is_a_notice_and_focus_goes_to_its_field(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"units": "-5"})
-        screen.query_one("#f-lr").focus()
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert screen.switches is None  # nothing started
-        assert any("Units must be at least 1" in n.message for n in app._notifications)
-        assert app.focused is screen.query_one("#f-units")

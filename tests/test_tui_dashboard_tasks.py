@@ -44,7 +44,10 @@ async def train(pilot, screen: DashboardScreen) -> None:
 
 
 @run_async
-async def test_nyse_rnn_trains_with_r2_curves(tmp_path):
+async def test_nyse_rnn_then_ar_in_one_training_process_which_ends_with_the_app(tmp_path, monkeypatch):
+    from tutor.training import client
+
+    started = record_processes(monkeypatch, client.CHILD_COMMAND)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 2})
@@ -56,13 +59,8 @@ async def test_nyse_rnn_trains_with_r2_curves(tmp_path):
         assert len(screen.query_one("GradHeatmap").rows[0]) == 5
         assert "R²" in plot_title(screen, "#metric-plot")
         assert app.course.store.list_runs()[0].config["task"] == "nyse"
-
-
-@run_async
-async def test_ar_baseline_shows_its_one_figure(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "nyse", "model": "ar"})
+        # the AR baseline: no epochs, one figure
+        screen.form.fill({"task": "nyse", "model": "ar"})
         assert not screen.query_one("#f-units").display  # an AR model has no units to set
         assert screen.query_one("#f-lag").display
         await train(pilot, screen)
@@ -71,7 +69,9 @@ async def test_ar_baseline_shows_its_one_figure(tmp_path):
         assert 0.3 < val < 0.5
         assert screen.status_note.startswith(f"fitted: val R² {val:.3f}")
         assert f"val R² {val:.3f}" in plot_title(screen, "#metric-plot")
-        assert len(app.course.store.list_runs()) == 1
+        assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # the process (and its data) is kept
+        await pilot.press("ctrl+q")
+        assert started[0].wait(timeout=10) is not None
 
 
 @run_async
@@ -109,27 +109,20 @@ async def test_imdb_without_data_says_how_to_get_it(tmp_path, monkeypatch):
 
 
 @run_async
-async def test_lesson_10_ar_experiment_is_judged_on_val_r2(tmp_path):
+async def test_real_lesson_experiments_are_judged_on_what_they_report(tmp_path):
     app = TutorApp(course=load_course())
-    lesson = next(le for le in app.course.lessons if le.number == 10)
-    exercise = next(e for e in lesson.exercises if e.kind == "experiment" and e.config["model"] == "ar")
+    lessons = {le.number: le for le in app.course.lessons}
+    ar = next(e for e in lessons[10].exercises if e.kind == "experiment" and e.config["model"] == "ar")
+    vanish = next(e for e in lessons[7].exercises if e.goal == "gradient_vanishes")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(ExperimentRequested(exercise))
+        app.post_message(ExperimentRequested(ar))
         screen = await judged(pilot)
         result = screen.verdict
         assert not result.passed  # the preset (no day of week) stays under 0.45
         assert "val_r2" in " ".join(result.details)
-        assert app.course.state(exercise).attempts == 1
-
-
-@run_async
-async def test_lesson_7_vanishing_experiment_gets_step_norms(tmp_path):
-    app = TutorApp(course=load_course())
-    lesson = next(le for le in app.course.lessons if le.number == 7)
-    exercise = next(e for e in lesson.exercises if e.goal == "gradient_vanishes")
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(ExperimentRequested(exercise))
-        screen = await judged(pilot, attempts=4000)
+        assert app.course.state(ar).attempts == 1
+        app.post_message(ExperimentRequested(vanish))  # the named goal reads the step norms
+        await wait_for(pilot, lambda: screen.experiment is vanish and screen.verdict is not None, attempts=4000)
         assert "First-step / last-step gradient norm" in screen.verdict.message
         assert screen.query_one("#f-units").disabled and not screen.query_one("#f-seq_len").disabled
 
@@ -193,45 +186,29 @@ def child(code: str) -> list[str]:
     return [sys.executable, "-c", "import sys, time; sys.stdin.readline(); " + code]
 
 
-@pytest.mark.parametrize(
-    ("command", "why"),
-    [
-        (child("sys.exit('out of memory')"), "ended unexpectedly (out of memory)"),
-        (child('print(\'["done", {"config": {\', flush=True); sys.exit(3)'), "ended unexpectedly (exit code 3)"),
-        (child('print(\'["epoch", {"bogus": 1}]\', flush=True); time.sleep(60)'), "sent a report the app cannot"),
-    ],
-    ids=["exits-with-a-message", "dies-mid-report", "writes-nonsense"],
-)
+BROKEN = [
+    (child("sys.exit('out of memory')"), "ended unexpectedly (out of memory)"),
+    (child('print(\'["done", {"config": {\', flush=True); sys.exit(3)'), "ended unexpectedly (exit code 3)"),
+    (child('print(\'["epoch", {"bogus": 1}]\', flush=True); time.sleep(60)'), "sent a report the app cannot"),
+]  # a process that exits with a message, one that dies mid-report, one that writes nonsense
+
+
 @run_async
-async def test_a_broken_training_process_is_a_notice_and_the_next_run_works(tmp_path, monkeypatch, command, why):
+async def test_a_broken_training_process_is_a_notice_and_the_next_run_works(tmp_path, monkeypatch):
     from tutor.training import client
 
     real = client.CHILD_COMMAND
-    record_processes(monkeypatch, command)
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 1})
-        await train(pilot, screen)
-        assert screen.status_note.startswith("failed: the training process " + why)
-        assert any("start it again" in n.message for n in app._notifications)
+        for command, why in BROKEN:
+            record_processes(monkeypatch, command)
+            await train(pilot, screen)
+            assert screen.status_note.startswith("failed: the training process " + why)
+            assert any("start it again" in n.message for n in app._notifications)
         monkeypatch.setattr(client, "CHILD_COMMAND", real)
         await train(pilot, screen)  # a fresh process replaces the broken one
         assert "finished after 1 epoch(s)" in screen.status_note
-
-
-@run_async
-async def test_runs_share_one_training_process_which_ends_with_the_app(tmp_path, monkeypatch):
-    from tutor.training import client
-
-    started = record_processes(monkeypatch, client.CHILD_COMMAND)
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"task": "nyse", "model": "SimpleRNN", "epochs": 1})
-        await train(pilot, screen)
-        await train(pilot, screen)
-        assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # prepared data is kept
-        await pilot.press("ctrl+q")
-        assert started[0].wait(timeout=10) is not None
 
 
 @run_async

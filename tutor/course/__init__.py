@@ -10,7 +10,7 @@ from tutor.course.checking import (
     parse_number,
     run_code,
 )
-from tutor.course.experiments import TASKS, ExperimentRun, check_experiment, judge, validate_config
+from tutor.course.experiments import ExperimentRun, check_experiment, judge, validate_config
 from tutor.course.loader import load_lesson, load_lessons, parse_lesson
 from tutor.course.model import (
     EXERCISE_KINDS,
@@ -32,7 +32,6 @@ from tutor.course.store import (
 __all__ = [
     "EXERCISE_KINDS",
     "KNOWN_VIEWS",
-    "TASKS",
     "CheckResult",
     "CodeTest",
     "Exercise",

@@ -15,15 +15,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.course.goals import NAMED_GOALS, evaluate_goal, final_values, goal_names
 from tutor.course.model import CheckResult, Exercise
-from tutor.tasks import registry
-from tutor.tasks.base import RunConfig
 from tutor.tasks.settings import SettingError
 
-TASKS: tuple[str, ...] = tuple(registry.TASKS)
+if TYPE_CHECKING:
+    from tutor.tasks.base import RunConfig
+
+# The task registry (and with it NumPy and the engine) is imported inside the functions that
+# need it: importing the course layer stays light, and the sandbox process that runs a
+# learner's code (tutor.course.sandbox) must not find the engine already loaded.
 
 
 def validate_config(config: Mapping[str, Any]) -> None:
@@ -32,6 +35,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
     Needs `task` and `model`; every other key must be a setting of that task and model that a
     lesson may preset, with a value the settings table allows.
     """
+    from tutor.tasks import registry
+
     for key in ("task", "model"):
         if key not in config:
             raise SettingError(key, "is missing")
@@ -44,6 +49,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
 
 def validate_editable(config: Mapping[str, Any], editable: Sequence[str]) -> None:
     """Raise ValueError if the learner is offered a setting the dashboard cannot show."""
+    from tutor.tasks import registry
+
     task = registry.get_task(str(config["task"]))
     for key in editable:
         if key == "task":
@@ -55,6 +62,8 @@ def validate_editable(config: Mapping[str, Any], editable: Sequence[str]) -> Non
 def run_config(exercise: Exercise, choices: Mapping[str, Any] | None = None) -> RunConfig:
     """The settings a run of `exercise` uses: its preset, and the learner's `choices` for the
     settings it leaves to them (choices for any other setting are ignored)."""
+    from tutor.tasks import registry
+
     config = dict(exercise.config)
     config.update({k: v for k, v in (choices or {}).items() if k in exercise.editable})
     return registry.resolve(config)
@@ -100,6 +109,8 @@ def differences(exercise: Exercise, used: Mapping[str, Any]) -> list[str]:
         expected = run_config(exercise, used)
     except SettingError as exc:  # the run's choices are not ones this experiment allows
         return [str(exc)]
+    from tutor.tasks import registry
+
     settings = registry.get_task(expected.task).settings
     out = []
     for key, value in expected.items():
