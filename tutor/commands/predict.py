@@ -45,6 +45,7 @@ def predict(
     if file is not None:
         _predict_file(sm, file, top, not no_trajectory)
         return
+    assert text is not None  # one of TEXT and --file was given (checked above)
     try:
         result = sentiment.predict_text(text, sm, top=top)
     except ValueError as exc:  # a review with no words
