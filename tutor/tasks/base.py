@@ -60,6 +60,16 @@ def canonical_model(model: str) -> tuple[str, dict[str, Any]]:
     raise SettingError("model", f"{model!r} is unknown")
 
 
+def recurrent_layer(model: str) -> Any:
+    """The engine's layer class for a recurrent model, by any of its names (``rnn``, ``LSTM``)."""
+    from tutor import engine
+
+    name, _ = canonical_model(model)
+    if name not in RECURRENT:
+        raise SettingError("model", f"{model!r} is not a recurrent layer: pick one of {', '.join(RECURRENT)}")
+    return getattr(engine, name)
+
+
 # -- what a run reads, how it is set up, what it reports ------------------------------------------
 
 

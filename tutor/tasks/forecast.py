@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tutor.tasks import settings as s
-from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, tell
+from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer, tell
 from tutor.tasks.fitting import check_activations, clip, dense_model, train_and_score
 from tutor.tasks.settings import Setting, Settings
 
@@ -106,10 +106,7 @@ def build_rnn(
     """RNN(12) -> Dropout(0.1) -> Dense(1) on the (L, 3) lag window, as the ISLP lab builds it."""
     from tutor import engine
 
-    layer_cls = {"SimpleRNN": engine.SimpleRNN, "LSTM": engine.LSTM, "GRU": engine.GRU}.get(kind)
-    if layer_cls is None:
-        raise ValueError(f"unknown recurrent layer {kind!r}: expected SimpleRNN, LSTM or GRU")
-    layers = [layer_cls(units, input_dim=3)]
+    layers = [recurrent_layer(kind)(units, input_dim=3)]
     if dropout > 0:
         layers.append(engine.Dropout(dropout))
     layers.append(engine.Dense(1))

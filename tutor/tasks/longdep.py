@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tutor.tasks import settings as s
-from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData
+from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer
 from tutor.tasks.fitting import check_activations, clip, train_and_score
 from tutor.tasks.settings import Setting, Settings, SizeError
 
@@ -44,20 +44,16 @@ def build_model(
     kind: str = "lstm", units: int = 16, seed: int = 0, vocab: int = VOCAB, dtype: type = np.float32
 ) -> Sequential:
     """One recurrent layer reading the one-hot tokens, and a sigmoid output for the label."""
-    from tutor.engine import GRU, LSTM, Dense, Sequential, SimpleRNN
+    from tutor.engine import Dense, Sequential
 
-    layers = {"rnn": SimpleRNN, "simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-    if kind.lower() not in layers:
-        raise ValueError(f"unknown model {kind!r}: expected one of rnn, lstm, gru")
+    layer = recurrent_layer(kind)
     return Sequential(
-        [layers[kind.lower()](units, input_dim=vocab, dtype=dtype), Dense(1, activation="sigmoid", dtype=dtype)],
+        [layer(units, input_dim=vocab, dtype=dtype), Dense(1, activation="sigmoid", dtype=dtype)],
         seed=seed,
     )
 
 
 # -- the task -------------------------------------------------------------------------------------
-
-_LAYER_KINDS = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 
 
 class LongDependency(Task):
@@ -113,7 +109,7 @@ class LongDependency(Task):
         return TaskData(x, y, xv, yv, "accuracy", info={"vocab": VOCAB, "seq_len": length})
 
     def build(self, cfg: RunConfig, data: TaskData) -> Sequential:
-        model = build_model(_LAYER_KINDS[cfg.model], units=int(cfg["units"]), seed=int(cfg["seed"]))
+        model = build_model(cfg.model, units=int(cfg["units"]), seed=int(cfg["seed"]))
         model.compile("binary_crossentropy", str(cfg["optimizer"]), ["accuracy"], lr=cfg["lr"], clipnorm=clip(cfg))
         return model
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from tutor.errors import TutorError
+from tutor.tasks.base import recurrent_layer
 
 if TYPE_CHECKING:
     from tutor.engine import Callback, History, Sequential
@@ -173,7 +174,6 @@ def build_mlp(
     return model
 
 
-RECURRENT = {"SimpleRNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU"}
 POOLS = ("last", "mean")
 
 
@@ -199,11 +199,9 @@ def build_sequence_model(
     """
     from tutor import engine
 
-    if kind not in RECURRENT:
-        raise ValueError(f"unknown recurrent layer {kind!r}: expected one of {', '.join(RECURRENT)}")
     if pool not in POOLS:
         raise ValueError(f"unknown pooling {pool!r}: expected one of {', '.join(POOLS)}")
-    layer_cls = getattr(engine, RECURRENT[kind])
+    layer_cls = recurrent_layer(kind)
     layers = [
         engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
         layer_cls(units, dropout=dropout, return_sequences=pool == "mean"),
