@@ -262,7 +262,10 @@ class SetupForm(Widget):
     def on_select_changed(self, event: Select.Changed) -> None:
         """The learner picked a task or model: offer its settings (in free play, its defaults)."""
         key = (event.select.id or "")[2:]
-        if key not in ("task", "model") or event.value == Select.BLANK:
+        if key not in ("task", "model"):
+            self.touched.add(key)  # the optimiser the learner picked stays, as typed numbers do
+            return
+        if event.value == Select.BLANK:
             return
         task = self.chosen_task
         if key == "task":
