@@ -312,7 +312,7 @@ def test_named_goal_gradient_vanishes():
         (('views = ["activations"]', 'views = ["nope"]'), "unknown view"),
         (('answer = "1"', 'answer = "7"'), "exercise 'pick': answer '7'"),
         (('kind = "experiment"', 'kind = "essay"'), "'kind' must be one of"),
-        (("units = 16", "unitz = 16"), "unknown key(s) ['unitz']"),
+        (("units = 16", "unitz = 16"), "unitz is not a setting of the long_dependency task"),
         (("val_accuracy >= 0.8", "open('x') >= 0.8"), "Call"),
         (("+++\n\n# Demo", "\n# Demo"), "front matter is not closed"),
         (('id = "sort"', 'id = "pick"'), "duplicate exercise id"),

@@ -185,8 +185,8 @@ def test_l9_preset_run_lstm_versus_rnn():
     accs = {}
     for kind in ("LSTM", "SimpleRNN"):
         out = registry.run({**config, "model": kind, "source": str(IMDB_TRAIN)})
-        assert out["epochs"] == config["epochs"] == 3
-        accs[kind] = [round(v, 2) for v in out["history"]["val_accuracy"]]
+        assert out.epochs == config["epochs"] == 3
+        accs[kind] = [round(v, 2) for v in out.history["val_accuracy"]]
     # the lesson quotes one machine's figures and says they move by a point or two elsewhere
     # (the sums' order depends on the BLAS build); measured here with numpy 2.4 / OpenBLAS 0.3.31
     assert accs["LSTM"] == pytest.approx([0.69, 0.70, 0.74], abs=0.025)
@@ -272,10 +272,10 @@ def test_l10_rnn_recipe():
     registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(10, "rnn-vs-ar")
     out = registry.run(config)
-    model = out["trained"]
+    model = out.trained
     assert [type(layer) for layer in model.layers] == [SimpleRNN, Dropout, Dense]
     assert [layer.count_params() for layer in model.layers] == [192, 0, 13]
-    r2 = out["history"]["val_r2"]  # the course's test years serve as validation data
+    r2 = out.history["val_r2"]  # the course's test years serve as validation data
     assert len(r2) == config["epochs"] == 100
     assert round(r2[19], 2) == 0.40
     assert round(r2[-1], 2) == 0.41 and r2[-1] >= 0.39  # the experiment's goal
@@ -284,8 +284,8 @@ def test_l10_rnn_recipe():
 def test_l10_ar_experiment_goal():
     registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(10, "beat-the-rnn")
-    assert round(registry.run(config)["history"]["val_r2"][-1], 4) == 0.4129  # goal (0.45) not met
-    assert round(registry.run({**config, "day_of_week": True})["history"]["val_r2"][-1], 4) == 0.4596
+    assert round(registry.run(config).history["val_r2"][-1], 4) == 0.4129  # goal (0.45) not met
+    assert round(registry.run({**config, "day_of_week": True}).history["val_r2"][-1], 4) == 0.4596
 
 
 # -- lesson 11: considerations ----------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from tutor import paths
 from tutor.course import Exercise, check_quiz, load_lessons, parse_lesson
-from tutor.course.checking import run_codes
+from tutor.course.checking import run_code, run_codes
 from tutor.course.experiments import validate_config
 from tutor.course.goals import validate_goal
 
@@ -133,9 +133,9 @@ def test_experiments_are_valid(ex: Exercise):
     assert set(ex.editable) <= set(ex.config)
     assert ex.goal_text.strip()
     # the task registry (which the dashboard runs presets through) must accept the combination
-    from tutor.tasks.registry import resolve_config
+    from tutor.tasks.registry import resolve
 
-    resolve_config(dict(ex.config))
+    resolve(dict(ex.config), strict=True)
 
 
 @pytest.mark.parametrize("ex", [ex for ex in _ids("quiz") if ex.quiz_style == "sort"], ids=_name)
@@ -143,3 +143,12 @@ def test_a_sort_quiz_speaks_of_its_lists_not_of_numbered_answers(ex: Exercise):
     """The app answers a sort quiz with one list per item: no "answer like 1 2 1 2", no **1** labels."""
     for text in (ex.prompt_markdown, ex.solution):
         assert not re.search(r"answer like|\*\*\d\*\*|`\d( \d)+`|^\d( \d)+\b", text, re.I | re.M), text
+
+
+def test_lesson_4_names_the_first_wrong_step_not_the_worst():
+    # every state is off, more so the later the step: the learner must look at step 0 first
+    ex = next(e for e in _ids("code") if e.function == "rnn_step" and "rnn_forward" in e.functions)
+    drifting = ex.solution.replace("states[:, t, :] = h", "states[:, t, :] = h + 0.01 * (t + 1)")
+    assert drifting != ex.solution
+    result = run_code(ex, drifting)
+    assert not result.passed and "first at t = 0" in result.message + " ".join(result.details)

@@ -141,8 +141,8 @@ def test_bad_inputs_raise_clear_errors(seq_model, tmp_path):
     from tutor.errors import TutorError
 
     cases = [
-        ((seq_model, "   "), ValueError, "empty review"),
-        ((seq_model, "?!"), ValueError, "no words"),
+        ((seq_model, "   "), TutorError, "empty review"),  # the learner's mistake: one line from `tutor`
+        ((seq_model, "?!"), TutorError, "no words"),
         ((tmp_path / "missing.npz", "fine"), TutorError, "no model file"),
     ]
     for (model, text), kind, message in cases:

@@ -35,13 +35,15 @@ def test_preparation_holds_out_validation_and_builds_the_vocabulary_from_trainin
 )
 def test_each_model_runs_on_a_subset(model, extra):
     result = registry.run({**SMALL, "model": model, **extra})
-    metrics = result["metrics"]
+    metrics = result.metrics
     assert 0.0 <= metrics["val_accuracy"] <= 1.0 and "test_accuracy" not in metrics
-    assert result["metric"] == "accuracy" and math.isfinite(metrics["accuracy"])
-    assert result["history"]["val_accuracy"][-1] == metrics["val_accuracy"]
+    assert result.metric == "accuracy" and math.isfinite(metrics["accuracy"])
+    assert result.history["val_accuracy"][-1] == metrics["val_accuracy"]
+    assert result.sizes == {"train": 320, "val": 80}
     if model == "lasso":
-        assert result["epochs"] == 0 and result["path"] and metrics["nonzero"] >= 0
+        assert result.epochs == 0 and result.path and metrics["nonzero"] >= 0
         assert metrics["val_accuracy"] > 0.6  # a few hundred reviews already separate well
     else:
-        assert result["epochs"] == extra["epochs"]
-    assert result["trained"].predict(registry.load({**SMALL, "model": model}).x_val).shape == (80, 1)
+        assert result.epochs == extra["epochs"]
+    data = registry.get_task("imdb").load(result.config)
+    assert result.trained.predict(data.x_val).shape == (80, 1)

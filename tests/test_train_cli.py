@@ -68,7 +68,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path, monkeypatch):
     # the file holds the best of the two finished epochs
     from tutor.tasks import registry
 
-    data = registry.load({"task": "nyse", "model": "rnn"})
+    data = registry.get_task("nyse").load(registry.resolve({"task": "nyse", "model": "rnn"}))
     saved.compile("mse", "rmsprop", ["r2"])
     assert saved.evaluate(data.x_val, data.y_val)["r2"] == pytest.approx(best, abs=1e-6)
 
@@ -132,5 +132,86 @@ def _tiny_aclimdb(root: Path) -> Path:
 @pytest.mark.parametrize("model", ["lasso", "lstm"])
 def test_imdb_reports_test_accuracy_when_the_test_split_is_present(tmp_path, model):
     source = _tiny_aclimdb(tmp_path)
-    out = _json(_invoke("imdb", "--model", model, "--data", str(source), "--epochs", "2", "--json"))
+    epochs = [] if model == "lasso" else ["--epochs", "2"]  # the lasso has no epochs: the option is refused
+    out = _json(_invoke("imdb", "--model", model, "--data", str(source), *epochs, "--json"))
     assert 0 <= out["val_accuracy"] <= 1 and 0 <= out["test_accuracy"] <= 1
+
+
+# -- the settings table's bounds, the destination, divergence (issue 11 §5) ----------------------
+
+
+def test_absurd_sizes_are_refused_by_the_settings_table_before_anything_is_allocated():
+    units = runner.invoke(train.app, ["nyse", "--model", "rnn", "--units", "100000"])
+    assert units.exit_code == 2 and "--units" in units.output and "less than or equal to 1024" in units.output
+    length = runner.invoke(train.app, ["longdep", "--length", "100000000"])
+    assert length.exit_code == 2 and "--length" in length.output
+    assert runner.invoke(train.app, ["longdep", "--length", "1e8"]).exit_code == 2
+    # each size within its bounds, the product not: one sentence naming the sizes, exit 1
+    both = runner.invoke(train.app, ["longdep", "--length", "5000", "--n-train", "1000000"])
+    assert both.exit_code == 1 and str(both.exception).startswith("1,250,000 sequences of 5,000 steps would take 200")
+
+
+def test_an_option_that_does_not_apply_to_the_model_is_an_error_not_ignored():
+    result = runner.invoke(train.app, ["imdb", "--model", "lasso", "--dropout", "0.3"])
+    assert result.exit_code == 1 and str(result.exception) == "--dropout does not apply to the lasso model"
+    result = runner.invoke(train.app, ["nyse", "--model", "ar", "--lr", "0.1"])
+    assert result.exit_code == 1 and "--lr does not apply to the ar model" in str(result.exception)
+
+
+def test_out_is_checked_before_training(tmp_path, monkeypatch):
+    import tempfile
+
+    from tutor.tasks.forecast import Nyse
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started although the model could not be saved")
+
+    monkeypatch.setattr(Nyse, "load", no_training)
+    folder = runner.invoke(train.app, ["nyse", "--model", "ar", "--out", str(tmp_path)])
+    assert folder.exit_code == 1 and "must name a .npz file" in str(folder.exception)
+    (tmp_path / "dir.npz").mkdir()
+    a_dir = runner.invoke(train.app, ["nyse", "--model", "ar", "--out", str(tmp_path / "dir.npz")])
+    assert a_dir.exit_code == 1 and "it is a folder" in str(a_dir.exception)
+
+    def read_only(*args, **kwargs):  # as in a read-only folder (the tests may run as root, which ignores modes)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    denied = runner.invoke(train.app, ["nyse", "--model", "ar", "--out", str(tmp_path / "m.npz")])
+    assert denied.exit_code == 1 and str(denied.exception) == f"cannot save to {tmp_path / 'm.npz'}: Permission denied"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["longdep", "--model", "gru", "--length", "8", "--n-train", "128", "--epochs", "3"],
+        ["longdep", "--model", "lstm", "--length", "8", "--n-train", "128", "--epochs", "3"],
+        ["nyse", "--model", "rnn", "--epochs", "2"],
+    ],
+    ids=["gru-huge-finite-loss", "lstm", "nyse-rnn-nan"],
+)
+def test_a_diverging_run_says_so_and_exits_1_with_json_too(args):
+    result = runner.invoke(train.app, [*args, "--lr", "1e30", "--json"])
+    assert result.exit_code == 1, result.output
+    out = _json(result)
+    assert out["diverged"] is True and out["interrupted"] is False
+    assert "try a smaller learning rate" in result.stderr and "Traceback" not in result.stderr
+    plain = runner.invoke(train.app, [*args, "--lr", "1e30"])
+    assert plain.exit_code == 1 and plain.stdout == "" and "diverged" in plain.stderr
+
+
+def test_a_bug_keeps_its_traceback_and_bad_input_is_one_line():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, typer; import tutor.cli as cli; from tutor.errors import TutorError\n"
+        "@cli.app.command('boom')\n"
+        "def boom(kind: str) -> None:\n"
+        "    raise ValueError('a bug') if kind == 'bug' else TutorError('bad input')\n"
+        "sys.argv = ['tutor', 'boom', sys.argv[1]]; cli.main()"
+    )
+    bug = subprocess.run([sys.executable, "-c", code, "bug"], capture_output=True, text=True)
+    assert bug.returncode == 1 and "Traceback" in bug.stderr and "ValueError: a bug" in bug.stderr
+    user = subprocess.run([sys.executable, "-c", code, "user"], capture_output=True, text=True)
+    assert user.returncode == 1 and user.stderr == "tutor: error: bad input\n"

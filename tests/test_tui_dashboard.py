@@ -6,13 +6,14 @@ import pytest
 from test_tui_support import demo_app, run_async
 from textual.widgets import DataTable
 
-from tutor.tui import training
+from tutor.training import client
+from tutor.training.protocol import DoneReport
 from tutor.tui.screens.course_map import CourseMapScreen
 from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap
 
 TINY = {"model": "SimpleRNN", "units": 4, "seq_len": 8, "epochs": 3, "batch_size": 64, "lr": 0.01, "clipnorm": 0.0}
-LONG = {**TINY, "model": "LSTM", "units": 16, "seq_len": 60, "epochs": 500}
+LONG = {**TINY, "units": 8, "seq_len": 20, "epochs": 5000}  # a run that is still going when it is stopped
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +26,7 @@ async def open_dashboard(pilot, config: dict) -> DashboardScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, DashboardScreen)
-    screen.fill_form({**screen.config, **config})
+    screen.form.fill({**screen.config, **config})
     return screen
 
 
@@ -46,16 +47,17 @@ async def test_short_run_draws_curves_heatmap_and_is_saved(tmp_path):
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(screen.history["loss"]) == 3
-        assert len(screen.history["val_accuracy"]) == 3
+        assert len(screen.live.history["loss"]) == 3
+        assert len(screen.live.history["val_accuracy"]) == 3
         heatmap = screen.query_one(GradHeatmap)
         assert len(heatmap.rows) == 3 and len(heatmap.rows[0]) == 8
         assert "finished after 3 epoch(s)" in screen.status_note
         runs = app.course.store.list_runs()
         assert len(runs) == 1 and runs[0].config["model"] == "SimpleRNN"
         saved = app.course.store.load_run(runs[0].id)
-        assert saved.history["loss"] == screen.history["loss"]
-        assert screen.overlay_ids == [runs[0].id]
+        assert saved.history["loss"] == screen.live.history["loss"]
+        assert saved.history["sizes"] == {"train": 1024, "val": 256}  # the data the run actually used
+        assert screen.runs.overlay_ids == [runs[0].id]
 
 
 @run_async
@@ -64,19 +66,19 @@ async def test_curves_update_during_a_run_and_stop_ends_it(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dashboard(pilot, LONG)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: len(screen.history.get("loss", [])) >= 2)
+        await wait_for(pilot, lambda: len(screen.live.history.get("loss", [])) >= 2)
         await pilot.press("ctrl+g")  # pause
-        assert screen.control is not None and not screen.control.running.is_set()
+        assert screen.switches is not None and screen.switches.paused
         await pilot.press("ctrl+g")  # resume
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.control is None
+        assert screen.switches is None
         assert "stopped after" in screen.status_note
-        assert 2 <= len(screen.history["loss"]) < 500
+        assert 2 <= len(screen.live.history["loss"]) < 5000
         assert len(app.course.store.list_runs()) == 1
         row = screen.query_one("#runs-table", DataTable).get_row_at(0)
-        assert row[-1] == f"{len(screen.history['loss'])}/500"  # epochs trained of planned
+        assert row[-1] == f"{len(screen.live.history['loss'])}/5000"  # epochs trained of planned
 
 
 @run_async
@@ -85,47 +87,35 @@ async def test_quitting_during_training_stops_the_thread(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dashboard(pilot, LONG)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: bool(screen.history.get("loss")))
+        await wait_for(pilot, lambda: bool(screen.live.history.get("loss")))
         await pilot.press("ctrl+q")
         await pilot.pause()
     await app.workers.wait_for_complete()
-    assert not training._ACTIVE
+    assert client.active_runs() == 0
 
 
 @run_async
-async def test_divergence_is_a_notice_not_a_traceback(tmp_path):
-    # The engine stops on a NaN loss and says so; provoking one takes luck, so post its report.
+async def test_the_form_its_bad_settings_and_the_divergence_notice(tmp_path):
+    # One session for what needs no training: the form's focus order, a bad setting, and how a
+    # diverged run's report is shown (provoking one takes luck, so its report is posted).
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, TINY)
-        history = {"loss": [0.7, float("nan")], "val_loss": [0.7, float("nan")]}
-        screen.post_message(training.TrainingDone(screen.read_form(), history, diverged=True))
-        await pilot.pause()
-        assert "diverged" in screen.status_note
-        assert any("learning rate" in n.message for n in app._notifications)
-
-
-def test_the_bridge_refuses_what_the_registry_cannot_train():
-    import pytest
-
-    from tutor.errors import TutorError
-    from tutor.tui import tasks_bridge
-
-    with pytest.raises(TutorError, match="cannot be trained"):
-        tasks_bridge.resolve({"task": "regression", "model": "LSTM"})
-    with pytest.raises(TutorError, match="does not apply to the nyse task"):
-        tasks_bridge.resolve({"task": "nyse", "model": "lasso"})
-
-
-@run_async
-async def test_bad_setting_is_reported(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {**TINY, "units": 0})
+        screen = await open_dashboard(pilot, {**TINY, "units": "-5"})
+        assert screen.focus_chain[1].id == "f-task"  # no invisible stop (the form's scroll container)
+        screen.query_one("#f-lr").focus()
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert screen.control is None
-        assert any("units" in n.message for n in app._notifications)
+        assert screen.switches is None  # nothing started
+        assert any("Units must be at least 1" in n.message for n in app._notifications)
+        assert app.focused is screen.query_one("#f-units")  # straight back into the field to fix
+        screen.form.fill({"units": 4})
+        from tutor.tui.training import TrainingDone
+
+        history = {"loss": [0.7, float("nan")], "val_loss": [0.7, float("nan")]}
+        screen.post_message(TrainingDone(DoneReport(screen.form.read(), history, diverged=True)))
+        await pilot.pause()
+        assert "diverged" in screen.status_note and "smaller learning rate" in screen.status_note
+        assert any("learning rate" in n.message for n in app._notifications)
 
 
 @run_async
@@ -157,25 +147,3 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.press("f2")  # and from the lesson, the course map
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
-
-
-@run_async
-async def test_tab_goes_from_the_tabs_straight_to_the_first_field(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {})
-        chain = screen.focus_chain
-        assert chain[1].id == "f-task"  # no invisible stop (the form's scroll container) between
-
-
-@run_async
-async def test_a_bad_setting_is_a_notice_and_focus_goes_to_its_field(tmp_path):
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot, {"units": "-5"})
-        screen.query_one("#f-lr").focus()
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert screen.control is None  # nothing started
-        assert any("Units must be >= 1" in n.message for n in app._notifications)
-        assert app.focused is screen.query_one("#f-units")

@@ -7,7 +7,6 @@ from test_tui_support import demo_app, run_async
 from textual.widgets import Static, TextArea
 
 from tutor.errors import TutorError
-from tutor.tui import predict_bridge
 from tutor.tui.screens import playground
 from tutor.tui.screens.playground import PlaygroundScreen
 from tutor.tui.widgets.plots import CachedPlot
@@ -74,9 +73,9 @@ async def test_without_a_model_the_playground_says_so(tmp_path, monkeypatch):
 
 @run_async
 async def test_the_bundled_model_predicts(tmp_path):
-    predictor = predict_bridge.find_predictor()
+    predictor = playground.find_predictor()
     if predictor is None:
-        pytest.skip("no predict_text yet in tutor.sentiment / tutor.tasks.sentiment")
+        pytest.skip("the bundled sentiment model is not installed")
     try:
         predictor("a probe")
     except TutorError as exc:

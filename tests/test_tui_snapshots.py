@@ -33,7 +33,7 @@ def test_dashboard_after_a_short_run(snap_compare, tmp_path):
         await pilot.pause()
         screen = pilot.app.screen
         screen.show_timing = False
-        screen.fill_form({**screen.config, "model": "LSTM", "units": 8, "seq_len": 12, "epochs": 4})
+        screen.form.fill({**screen.config, "model": "LSTM", "units": 8, "seq_len": 12, "epochs": 4})
         await pilot.press("ctrl+r")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

@@ -1,7 +1,7 @@
 """In-app against headless training speed: the same run, alternately, in the same training process.
 
 The issue's bar: training inside the dashboard runs at no less than 85% of the speed of the same
-run headless. Both sides run the dashboard's training process (`tutor.tui.runner`), fresh each
+run headless. Both sides run the dashboard's training process (`tutor.training.process`), fresh each
 time; headless, nothing but this bench reads its reports. Both time the engine's fit alone
 (first batch to last epoch, data preparation and scoring excluded), so only what the app costs
 the training shows.
@@ -63,19 +63,24 @@ def headless_fit(config: Mapping[str, Any]) -> float:
     A fresh process, as in the app: timing it inside this (warmed-up) process would flatter the
     headless side with buffers and imports the app's fresh process has yet to make.
     """
-    from tutor.tui.training import Trainer
+    from tutor.training.client import Trainer
+    from tutor.training.protocol import DoneReport, ProtocolError, decode
 
     trainer = Trainer()  # the dashboard's own client of the process, without the dashboard
-    kind, fields = "", {}
+    done: DoneReport | None = None
     try:
         trainer.send(json.dumps(dict(config)))
-        while kind != "done" and (line := trainer.reports.get()):
-            kind, fields = json.loads(line)
+        while done is None and (line := trainer.reports.get()):
+            try:
+                report = decode(line)
+            except ProtocolError:
+                break
+            done = report if isinstance(report, DoneReport) else None
     finally:
         trainer.close(wait=5.0)
-    if kind != "done" or fields.get("error"):
-        raise TutorError(f"the headless run failed: {fields.get('error') or 'no report'}")
-    return float(fields["fit_seconds"])
+    if done is None or done.error:
+        raise TutorError(f"the headless run failed: {done.error if done else 'no report'}")
+    return done.fit_seconds
 
 
 async def _app_fit(config: Mapping[str, Any], size: tuple[int, int]) -> float:
@@ -89,7 +94,7 @@ async def _app_fit(config: Mapping[str, Any], size: tuple[int, int]) -> float:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         screen.begin(dict(config))
-        while screen.control is not None or screen.result is None:
+        while screen.training or screen.result is None:
             await asyncio.sleep(0.05)  # the app keeps running its timers and messages meanwhile
         result = screen.result
     if result.error:
@@ -99,7 +104,7 @@ async def _app_fit(config: Mapping[str, Any], size: tuple[int, int]) -> float:
 
 def in_app_fit(config: Mapping[str, Any], size: tuple[int, int] = SIZE) -> float:
     """Fit seconds of `config` run by the dashboard (Textual headless, live plots and all)."""
-    from tutor.tui.training import end_training_process
+    from tutor.training.client import end_training_process
 
     try:
         return asyncio.run(_app_fit(config, size))

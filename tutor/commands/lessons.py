@@ -26,8 +26,12 @@ def lessons(
     if ctx.invoked_subcommand is not None:
         return
     from tutor.course import load_lessons, open_store
+    from tutor.errors import TutorError
 
-    all_lessons = load_lessons()
+    try:
+        all_lessons = load_lessons()
+    except ValueError as exc:  # a lesson file that does not parse: the message names it
+        raise TutorError(str(exc)) from None
     with open_store() as store:
         if store.notice:
             print(f"tutor: {store.notice}", file=sys.stderr)
@@ -86,7 +90,12 @@ def check(
 
     problems = 0
     if not paths:
-        found = load_lessons()  # raises ValueError naming the file on the first bad one
+        try:
+            found = load_lessons()
+        except ValueError as exc:  # the first bad file, named in the message
+            from tutor.errors import TutorError
+
+            raise TutorError(str(exc)) from None
         print(f"{len(found)} lessons parse cleanly")
         checked = [(lesson.path or Path(lesson.id), lesson) for lesson in found]
     else:

@@ -38,11 +38,18 @@ def predict(
         raise TutorError("give either a review as TEXT or --file PATH (one review per line, '-' for stdin)")
     from tutor import sentiment
 
-    sm = sentiment.load_model(model)
+    try:
+        sm = sentiment.load_model(model)
+    except ValueError as exc:  # a file that is not a model: the message says so
+        raise TutorError(str(exc)) from None
     if file is not None:
         _predict_file(sm, file, top, not no_trajectory)
         return
-    result = sentiment.predict_text(text, sm, top=top)
+    assert text is not None  # one of TEXT and --file was given (checked above)
+    try:
+        result = sentiment.predict_text(text, sm, top=top)
+    except ValueError as exc:  # a review with no words
+        raise TutorError(str(exc)) from None
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:

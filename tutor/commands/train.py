@@ -4,263 +4,272 @@
     tutor train nyse --model ar-dow --json
     tutor train longdep --model gru --length 50
 
+One command per task that has one (`Task.command`), and its options are the task's settings
+table: the same names, bounds and help as the dashboard's form and the lesson files. An option
+that does not apply to the chosen model is an error, not silently ignored.
+
 Progress (a rich bar and one line per epoch) goes to stderr, so ``--json`` leaves stdout holding
 exactly one JSON object. Ctrl-C stops after the current batch; with ``--out`` the best model so
 far (by validation metric) is already on disk, written by a checkpoint after every improvement.
+A run that diverges says so and exits 1, with or without ``--json``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tutor.errors import TutorError
+from tutor.tasks import registry
+from tutor.tasks.base import CLI_MODEL_NAMES, MODEL_ALIASES, Task
+from tutor.tasks.settings import Setting, SettingError, SizeError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from tutor.tasks.base import RunResult, Stage
+    from tutor.training.saving import BestCheckpoint
 
 app = typer.Typer(help="Train the course's models and report their figures.", no_args_is_help=True)
 
+DIVERGED = "diverged: the loss became NaN, infinite or a thousand times its start; try a smaller learning rate (--lr)"
 
-class ImdbModel(StrEnum):
-    lasso = "lasso"
-    mlp = "mlp"
-    rnn = "rnn"
-    lstm = "lstm"
-    gru = "gru"
+# options every command has besides its task's settings
+COMMON = ("model", "out", "json_out")
 
 
-class Pool(StrEnum):
-    last = "last"
-    mean = "mean"
+def _choices(name: str, values: list[str]) -> Any:
+    """A StrEnum of `values` (how typer offers a fixed set of choices)."""
+    return StrEnum(name, [(v, v) for v in values])
 
 
-class NyseModel(StrEnum):
-    rnn = "rnn"
-    lstm = "lstm"
-    gru = "gru"
-    ar = "ar"
-    ar_dow = "ar-dow"
-    naive = "naive"
+def model_names(task: Task) -> list[str]:
+    """The `--model` spellings of a task's models, in the course's order (ar and ar-dow both)."""
+    return [name for name in CLI_MODEL_NAMES if MODEL_ALIASES[name][0] in task.models]
 
 
-class LongdepModel(StrEnum):
-    rnn = "rnn"
-    lstm = "lstm"
-    gru = "gru"
+def _default_text(task: Task, setting: Setting) -> str:
+    """ "(default: 32)", "(default: 16 for mlp, 32 for rnn/lstm/gru)", or what unset means."""
+    if setting.name in task.command_defaults:
+        return f" (default: {task.command_defaults[setting.name]})"
+    names = [n for n in model_names(task) if setting.applies_to(MODEL_ALIASES[n][0])]
+    values: dict[str, list[str]] = {}
+    for name in names:
+        value = setting.default_for(MODEL_ALIASES[name][0])
+        values.setdefault("" if value is None else str(value), []).append(name)
+    if set(values) <= {""}:
+        return ""  # unset by default: the help says what that means
+    if len(values) == 1:
+        (value,) = values
+        return f" (default: {value})"
+    return " (default: " + ", ".join(f"{v or setting.unset} for {'/'.join(n)}" for v, n in values.items()) + ")"
 
 
-# options shared by the three commands
-Epochs = Annotated[int | None, typer.Option(min=1, help="Passes over the training data (default: the course's).")]
-Seed = Annotated[int, typer.Option(help="Seed for initial weights and batch order.")]
-Out = Annotated[Path | None, typer.Option("--out", help="Save the model here (.npz); the best so far survives Ctrl-C.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object with the final metrics on stdout.")]
-Lr = Annotated[float | None, typer.Option(min=0.0, help="Learning rate (default: the course's).")]
-BatchSize = Annotated[int | None, typer.Option("--batch-size", min=1, help="Mini-batch size.")]
-Units = Annotated[int | None, typer.Option(min=1, help="Hidden units of the recurrent layer (or each MLP layer).")]
+def _option(task: Task, setting: Setting) -> inspect.Parameter:
+    """The typer option for one setting: its flag, type, bounds and help, from the table."""
+    only = ""
+    if setting.models is not None and set(setting.models) != set(task.models):
+        names = [n for n in model_names(task) if MODEL_ALIASES[n][0] in setting.models]
+        only = f" Only for {', '.join(names)}."
+    help_text = setting.help + only + _default_text(task, setting)
+    assert setting.option is not None
+    if setting.kind is bool:  # a switch: given means true
+        info = typer.Option(setting.option, help=help_text)
+        return inspect.Parameter(
+            setting.name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[bool, info]
+        )
+    kind: Any = setting.kind
+    if setting.choices:
+        kind = _choices(f"{setting.name}_choices", [str(c) for c in setting.choices])
+    bounds: dict[str, Any] = {}
+    if not setting.choices and setting.kind in (int, float):
+        # typer has closed bounds only: an open one (lr > 0, dropout < 1) is the table's to check
+        if setting.low is not None and not setting.low_open:
+            bounds["min"] = setting.low
+        if setting.high is not None and not setting.high_open:
+            bounds["max"] = setting.high
+        if setting.low_open or setting.high_open:
+            help_text += f" Allowed: {setting.bounds()}."
+    info = typer.Option(setting.option, help=help_text, show_default=False, **bounds)
+    return inspect.Parameter(
+        setting.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind | None, info]
+    )
 
 
-@app.command()
-def imdb(
-    model: Annotated[ImdbModel, typer.Option(help="lasso / mlp on bag-of-words; rnn / lstm / gru on word sequences.")],
-    epochs: Epochs = None,
-    subset: Annotated[int | None, typer.Option(min=10, help="Use this many reviews only (quick runs).")] = None,
-    seed: Seed = 0,
-    out: Out = None,
-    json_out: Json = False,
-    lr: Lr = None,
-    batch_size: BatchSize = None,
-    units: Units = None,
-    embed_dim: Annotated[int | None, typer.Option("--embed-dim", min=1, help="Word vector width.")] = None,
-    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.99, help="Recurrent layer's input dropout.")] = None,
-    clipnorm: Annotated[float | None, typer.Option(min=0.0, help="Clip the gradient's global norm (0: off).")] = None,
-    optimizer: Annotated[str | None, typer.Option(help="sgd, adam or rmsprop.")] = None,
-    pool: Annotated[
-        Pool, typer.Option(help="Classify from the last hidden state, or their mean over the words.")
-    ] = Pool.last,
-    mask_padding: Annotated[
-        bool, typer.Option("--mask-padding", help="Skip the padding (trains by length: faster).")
-    ] = False,
-    vocab_size: Annotated[int | None, typer.Option("--vocab-size", min=3, help="Vocabulary ids (10,000).")] = None,
-    data: Annotated[Path | None, typer.Option(help="aclImdb folder or .tar.gz (default: $TUTOR_IMDB).")] = None,
-) -> None:
-    """IMDb sentiment: validation accuracy on a held-out 20% of the train split (and the test split if present)."""
-    config = {
-        "task": "imdb",
-        "model": model.value,
-        "epochs": epochs,
-        "subset": subset,
-        "seed": seed,
-        "lr": lr,
-        "batch_size": batch_size,
-        "units": units,
-        "embed_dim": embed_dim,
-        "dropout": dropout,
-        "clipnorm": clipnorm,
-        "optimizer": optimizer,
-        "source": str(data) if data else None,
-        "vocab_size": vocab_size,
-    }
-    if model in (ImdbModel.rnn, ImdbModel.lstm, ImdbModel.gru):
-        config.update(pool=pool.value, mask_zero=mask_padding)
-    elif pool is not Pool.last or mask_padding:
-        raise TutorError("--pool and --mask-padding apply to the recurrent models (rnn, lstm, gru)")
-    _train(config, out, json_out)
+def make_command(task: Task) -> Callable[..., None]:
+    """`tutor train <task.command>`: one option per setting of the task's table, plus the common ones."""
+    names = model_names(task)
+    models = _choices(f"{task.name}_models", names)
+    default_model = task.command_defaults.get("model")
+    model_default: Any = inspect.Parameter.empty
+    if default_model is not None:
+        model_default = models(next(n for n in names if MODEL_ALIASES[n][0] == default_model))
+    help_models = ", ".join(names)
+    params = [
+        inspect.Parameter(
+            "model",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=model_default,
+            annotation=Annotated[models, typer.Option(help=f"The model: {help_models}.")],
+        ),
+        *(_option(task, s) for s in task.settings.values() if s.option is not None),
+        inspect.Parameter(
+            "out",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                Path | None, typer.Option("--out", help="Save the model here (.npz); the best so far survives Ctrl-C.")
+            ],
+        ),
+        inspect.Parameter(
+            "json_out",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool, typer.Option("--json", help="Print one JSON object with the final metrics on stdout.")
+            ],
+        ),
+    ]
+
+    def command(**options: Any) -> None:
+        out, json_out = options.pop("out"), options.pop("json_out")
+        model = options.pop("model")
+        given = {
+            k: (v.value if isinstance(v, StrEnum) else v)
+            for k, v in options.items()
+            if v is not None and not (v is False and task.settings[k].kind is bool)
+        }
+        config = {**task.command_defaults, **given, "task": task.name, "model": model.value}
+        _train(task, config, set(given), out, json_out)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__doc__ = task.command_help
+    command.__name__ = task.command or task.name
+    return command
 
 
-@app.command()
-def nyse(
-    model: Annotated[NyseModel, typer.Option(help="rnn (as the course), ar, ar-dow (with day of week), naive.")],
-    epochs: Epochs = None,
-    lag: Annotated[int, typer.Option(min=1, help="Days of history each forecast reads.")] = 5,
-    seed: Seed = 0,
-    out: Out = None,
-    json_out: Json = False,
-    lr: Lr = None,
-    batch_size: BatchSize = None,
-    units: Units = None,
-    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.99, help="Dropout after the RNN.")] = None,
-) -> None:
-    """NYSE log trading volume: test R² = 1 - RSS/TSS on the CSV's test days."""
-    config = {
-        "task": "nyse",
-        "model": model.value,
-        "epochs": epochs,
-        "lag": lag,
-        "seed": seed,
-        "lr": lr,
-        "batch_size": batch_size,
-        "units": units,
-        "dropout": dropout,
-    }
-    _train(config, out, json_out)
-
-
-@app.command()
-def longdep(
-    model: Annotated[LongdepModel, typer.Option(help="rnn, lstm or gru.")] = LongdepModel.lstm,
-    length: Annotated[int, typer.Option(min=2, help="Sequence length: how far back the label lies.")] = 50,
-    epochs: Epochs = None,
-    seed: Seed = 0,
-    out: Out = None,
-    json_out: Json = False,
-    lr: Lr = None,
-    units: Units = None,
-    n_train: Annotated[int, typer.Option("--n-train", min=1, help="Training sequences.")] = 2000,
-) -> None:
-    """The long-dependency toy task: the label is the first token of the sequence."""
-    config = {
-        "task": "long_dependency",
-        "model": model.value,
-        "seq_len": length,
-        "epochs": epochs,
-        "seed": seed,
-        "lr": lr,
-        "units": units,
-        "n_train": n_train,
-        "n_val": max(64, n_train // 4),
-    }
-    _train(config, out, json_out)
+for _task in registry.TASKS.values():
+    if _task.command:
+        app.command(_task.command)(make_command(_task))
 
 
 # -- the shared run -----------------------------------------------------------------------------
 
 
-def _train(config: dict[str, Any], out: Path | None, json_out: bool) -> None:
+def _resolve(task: Task, config: dict[str, Any], given: set[str]) -> Any:
+    """The run's config, checked strictly for the options given: SettingError names the option."""
+    try:
+        return task.resolve(config, strict=True)
+    except SizeError as exc:
+        raise TutorError(str(exc)) from None
+    except SettingError as exc:
+        setting = task.settings.get(exc.key)
+        name = setting.option if setting is not None and setting.option and exc.key in given else exc.key
+        raise TutorError(f"{name} {exc.problem}") from None
+
+
+def _train(task: Task, config: dict[str, Any], given: set[str], out: Path | None, json_out: bool) -> None:
     from rich.console import Console
 
-    from tutor.tasks import registry
+    from tutor.training.saving import BestCheckpoint, check_destination
 
     started = time.perf_counter()
     console = Console(stderr=True)
-    cfg = registry.resolve_config(config)
-    cfg["name"] = config["model"]  # the name as typed (ar-dow), for the report
     if out is not None:
-        out = out.expanduser()
-        if out.suffix != ".npz":
-            raise TutorError(f"--out must name a .npz file, got {out}")
-        if not out.parent.is_dir():
-            raise TutorError(f"cannot save to {out}: the folder {out.parent} does not exist")
+        out = check_destination(out)  # before training: a long run must not end in "cannot save"
+    cfg = _resolve(task, config, given)
     try:
-        with console.status(f"preparing the {registry.get_task(cfg['task']).title} data..."):
-            data = registry.load(cfg)
+        with console.status(f"preparing the {task.title} data..."):
+            data = task.load(cfg)
     except KeyboardInterrupt:
         console.print("stopped before training began")
         raise typer.Exit(130) from None
     callbacks: list[Any] = []
     checkpoint = None
-    meta = registry.metadata(cfg, data)
-    if out is not None and not registry.is_baseline(cfg):
-        from tutor.engine import ModelCheckpoint
-
-        checkpoint = ModelCheckpoint(out, monitor=f"val_{data.metric}", mode="max", metadata=meta)
+    meta = task.metadata(cfg, data)
+    if out is not None and not task.is_baseline(cfg.model):
+        checkpoint = BestCheckpoint(out, f"val_{data.metric}", meta)
         callbacks.append(checkpoint)
     progress_cb = _EpochProgress(console, data.metric)
     callbacks.append(progress_cb)
     with progress_cb:
-        result = registry.run(cfg, callbacks=callbacks, progress=progress_cb.stage, data=data)
+        result = task.run(cfg, data, callbacks=callbacks, progress=progress_cb.stage)
     saved = _save(result, out, checkpoint, meta, console)
-    result["seconds"] = time.perf_counter() - started  # the whole command, data preparation included
+    result.seconds = time.perf_counter() - started  # the whole command, data preparation included
     _report(result, saved, json_out, console)
-    if result["interrupted"]:
+    if result.interrupted:
         raise typer.Exit(130)  # the shell's code for Ctrl-C, after the figures and the best model are kept
+    if result.diverged:
+        raise typer.Exit(1)
 
 
-def _save(result: dict[str, Any], out: Path | None, checkpoint, meta: dict[str, Any], console) -> str | None:
+def _save(
+    result: RunResult, out: Path | None, checkpoint: BestCheckpoint | None, meta: dict[str, Any], console: Console
+) -> str | None:
     """Where the model went: the checkpoint's best epoch, or the fitted baseline."""
+    from tutor.training.saving import save_model
+
     if out is None:
         return None
     if checkpoint is not None:
         if checkpoint.saved_epoch is None:
-            console.print(f"[yellow]no epoch finished: nothing saved to {out}[/]")
+            console.print(f"[yellow]no epoch finished with a validation figure: nothing saved to {out}[/]")
             return None
         console.print(
             f"saved the best model (epoch {checkpoint.saved_epoch + 1}, "
-            f"val_{result['metric']} {checkpoint.best:.4f}) to {out}"
+            f"val_{result.metric} {checkpoint.best:.4f}) to {out}"
         )
         return str(out)
-    if result["trained"] is None:
-        console.print(f"[yellow]the {result['model']} forecast has no weights: nothing saved[/]")
+    if result.trained is None:
+        console.print(f"[yellow]the {result.model} forecast has no weights: nothing saved[/]")
         return None
-    result["trained"].save(out, metadata={**meta, **{k: v for k, v in result["metrics"].items() if v is not None}})
+    save_model(result.trained, out, meta, result.metrics)
     console.print(f"saved the fitted model to {out}")
     return str(out)
 
 
-def _report(result: dict[str, Any], saved: str | None, json_out: bool, console) -> None:
-    metrics = result["metrics"]
-    if result["interrupted"]:
+def _report(result: RunResult, saved: str | None, json_out: bool, console: Console) -> None:
+    metrics = result.metrics
+    name = result.config.name or result.model
+    if result.interrupted:
         console.print("[yellow]stopped by Ctrl-C: the figures below are for the model as it was[/]")
-    if result["diverged"]:
-        console.print("[red]the loss became NaN or infinite: training stopped (try a smaller --lr)[/]")
+    if result.diverged:
+        console.print(f"[red]tutor: {DIVERGED}[/]", soft_wrap=True)
     if json_out:
         payload = {
-            "task": result["task"],
-            "model": result["config"]["name"],
+            "task": result.task,
+            "model": name,
             **metrics,
-            "epochs": result["epochs"],
-            "seconds": round(result["seconds"], 2),
-            "interrupted": result["interrupted"],
-            "diverged": result["diverged"],
+            "epochs": result.epochs,
+            "seconds": round(result.seconds, 2),
+            "interrupted": result.interrupted,
+            "diverged": result.diverged,
             "saved": saved,
-            "history": result["history"],
-            "config": {k: v for k, v in result["config"].items() if isinstance(v, int | float | str | bool)},
+            "sizes": result.sizes,
+            "history": result.history,
+            "config": {**result.config.plain(), "name": name},
         }
         typer.echo(json.dumps(_json_safe(payload)))
         return
+    if result.diverged:
+        return  # its figures mean nothing
     keys = [
         k
-        for k in (f"val_{result['metric']}", f"test_{result['metric']}", result["metric"], "lambda", "nonzero")
+        for k in (f"val_{result.metric}", f"test_{result.metric}", result.metric, "lambda", "nonzero")
         if metrics.get(k) is not None
     ]
-    typer.echo(
-        f"{result['task']} {result['config']['name']}: "
-        + ", ".join(f"{k} {_fmt(metrics[k])}" for k in keys)
-        + f" ({result['seconds']:.1f} s)"
-    )
+    figures = ", ".join(f"{k} {_fmt(float(metrics[k] or 0))}" for k in keys)
+    typer.echo(f"{result.task} {name}: {figures} ({result.seconds:.1f} s)")
 
 
 def _fmt(value: float) -> str:
@@ -278,20 +287,27 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-class _EpochProgress:
+def _engine_callback() -> type:
+    from tutor.engine import Callback
+
+    return Callback
+
+
+class _EpochProgress(_engine_callback()):  # type: ignore[misc]
     """A rich bar over batches and one line per epoch (loss and metrics), all on stderr.
 
-    An engine callback (duck-typed: the engine calls whichever hooks exist) that also takes the
-    registry's stage reports; the bar only shows on a terminal, the epoch lines always do.
+    An engine callback that also takes the task's stage reports; the bar only shows on a
+    terminal, the epoch lines always do.
     """
 
-    def __init__(self, console, metric: str):
+    def __init__(self, console: Console, metric: str) -> None:
         self.console, self.metric = console, metric
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
         self.epochs = 0
+        self.steps = 0
         self.started = 0.0
-        self.model = None
+        self.epoch_started = 0.0
 
     def __enter__(self) -> _EpochProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -309,14 +325,14 @@ class _EpochProgress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
+        assert self.progress is not None
         self.progress.__exit__(*exc)
 
-    def set_model(self, model) -> None:
-        self.model = model
-
-    def stage(self, info: dict[str, Any]) -> None:
-        if info["stage"] == "lasso":
+    def stage(self, stage: Stage) -> None:
+        assert self.progress is not None
+        info = stage.info
+        if stage.name == "lasso":
             if self.task is None:
                 self.task = self.progress.add_task("lasso path", total=info["steps"], status="")
             self.progress.update(
@@ -324,26 +340,29 @@ class _EpochProgress:
                 completed=info["step"],
                 status=f"λ {info['lambda']:.2e}  {info['nonzero']} words  val_accuracy {info['val_accuracy']:.4f}",
             )
-        elif info["stage"] in ("evaluate", "test") and self.task is not None:
-            self.progress.update(self.task, status=f"scoring on the {info['stage']} part...")
+        elif stage.name in ("evaluate", "test") and self.task is not None:
+            self.progress.update(self.task, status=f"scoring on the {stage.name} part...")
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         self.epochs, self.steps = logs["epochs"], logs["steps"]
         self.started = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
+        assert self.progress is not None
         if self.task is not None:
             self.progress.remove_task(self.task)
         self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps, status="")
         self.epoch_started = time.perf_counter()
 
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None:
+        assert self.progress is not None and self.task is not None
         status = f"loss {logs['loss']:.4f}"
         if self.metric in logs:
             status += f"  {self.metric} {logs[self.metric]:.4f}"
         self.progress.update(self.task, completed=batch + 1, status=status)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        assert self.progress is not None
         shown = [k for k in ("loss", self.metric, "val_loss", f"val_{self.metric}") if k in logs]
         line = "  ".join(f"{k} {logs[k]:.4f}" for k in shown)
         self.progress.console.print(
@@ -353,5 +372,6 @@ class _EpochProgress:
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         if self.task is not None:
+            assert self.progress is not None
             self.progress.remove_task(self.task)
             self.task = None

@@ -1,4 +1,6 @@
-"""Checking exercises: quiz answers, learner code, experiment goals.
+"""Checking exercises: quiz answers and learner code.
+
+Experiments are judged in `tutor.course.experiments`.
 
 Every function returns a CheckResult and never raises for a learner's mistake, so the TUI can
 show `message` (and `details`) as they are. Code is checked by a trusted process
@@ -19,12 +21,11 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tutor.course import proctree
-from tutor.course.goals import NAMED_GOALS, evaluate_goal, final_values, goal_names
 from tutor.course.model import CheckResult, CodeTest, Exercise
 
 SOLUTION_AFTER_ATTEMPTS = 1  # the reference solution unlocks after this many attempts
@@ -339,33 +340,3 @@ def _result(data: dict[str, Any]) -> CheckResult:
     if output:
         details += ["Your code printed:", *("  " + line for line in output.splitlines()[:20])]
     return CheckResult(bool(data.get("passed")), str(data.get("message", "")), details)
-
-
-# ---------------------------------------------------------------------------------- experiment
-
-
-def check_experiment(exercise: Exercise, logs: Mapping[str, Any]) -> CheckResult:
-    """Judge a finished run by the exercise's goal; `logs` maps metric names to final values.
-
-    Per-epoch lists are accepted: their last element counts. A named goal (see
-    `tutor.course.goals.NAMED_GOALS`) receives the logs as they are.
-    """
-    if exercise.kind != "experiment":
-        raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not an experiment")
-    goal = exercise.goal.strip()
-    if goal in NAMED_GOALS:
-        return NAMED_GOALS[goal](logs)
-    try:
-        reached = evaluate_goal(goal, logs)
-    except KeyError as exc:
-        return CheckResult(False, f"The run did not report {exc.args[0]!r}, which the goal needs.")
-    except (TypeError, ZeroDivisionError, ValueError) as exc:
-        return CheckResult(False, f"The goal could not be evaluated on this run ({exc}).")
-    shown = ", ".join(
-        f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-        for k, v in final_values(logs).items()
-        if k in goal_names(goal)
-    )
-    if reached:
-        return CheckResult(True, f"Goal reached: {exercise.goal_text}", [shown] if shown else [])
-    return CheckResult(False, f"Not yet: {exercise.goal_text}", [f"This run: {shown}"] if shown else [])

@@ -284,7 +284,7 @@ def _code_test(raw: Mapping[str, Any], functions: list[str], where: str) -> Code
 
 
 def _experiment_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
-    from tutor.course.experiments import validate_config
+    from tutor.course.experiments import validate_config, validate_editable
 
     config = data.get("config")
     if not isinstance(config, dict):
@@ -297,6 +297,10 @@ def _experiment_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
     stray = sorted(set(editable) - set(config))
     if stray:
         raise ValueError(f"{where}: editable key(s) {stray} are not in the config")
+    try:
+        validate_editable(config, editable)
+    except ValueError as exc:
+        raise ValueError(f"{where}: editable: {exc}") from None
     goal = _req_str(data, "goal", where)
     try:
         validate_goal(goal)

@@ -7,11 +7,24 @@ days, and is scored on its test days by R² = 1 - RSS/TSS (TSS around the test d
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tutor.tasks import settings as s
+from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer, tell
+from tutor.tasks.fitting import check_activations, clip, dense_model, train_and_score
+from tutor.tasks.settings import Setting, Settings
+
+if TYPE_CHECKING:
+    from tutor.data import NyseLagged
+    from tutor.engine import Callback, Sequential
+
 LAG = 5
+MAX_LAG = 250  # trading days: a year of history per forecast
 
 # the book's figures (ISLR2, section 10.5.2), test R²
 PUBLISHED_R2 = {"SimpleRNN": 0.42, "ar": 0.41, "ar-dow": 0.46, "naive": 0.18}
@@ -24,7 +37,7 @@ def r2(y: np.ndarray, pred: np.ndarray) -> float:
     return 1.0 - float(((y - pred) ** 2).sum()) / tss
 
 
-def load(lag: int = LAG):
+def load(lag: int = LAG) -> NyseLagged:
     """The bundled series in the course's lagged set-up (``tutor.data.NyseLagged``)."""
     from tutor.data import load_nyse_lagged
 
@@ -39,10 +52,10 @@ class LinearFit:
     features: list[str]
 
     def predict(self, F: np.ndarray) -> np.ndarray:
-        return self.weights[0] + F @ self.weights[1:]
+        return np.asarray(self.weights[0] + F @ self.weights[1:])
 
 
-def ar_features(data, day_of_week: bool = False) -> tuple[np.ndarray, list[str]]:
+def ar_features(data: NyseLagged, day_of_week: bool = False) -> tuple[np.ndarray, list[str]]:
     """The flattened lags (oldest day first), plus day-of-week indicators if asked.
 
     Monday's indicator is left out: the intercept already spans the five of them.
@@ -57,7 +70,7 @@ def ar_features(data, day_of_week: bool = False) -> tuple[np.ndarray, list[str]]
     return F, names
 
 
-def fit_ar(data, day_of_week: bool = False) -> LinearFit:
+def fit_ar(data: NyseLagged, day_of_week: bool = False) -> LinearFit:
     """AR(L): least squares of today's log volume on the lags, over the training days."""
     F, names = ar_features(data, day_of_week)
     A = np.column_stack([np.ones(len(F)), F])
@@ -65,7 +78,7 @@ def fit_ar(data, day_of_week: bool = False) -> LinearFit:
     return LinearFit(w, names)
 
 
-def ar_r2(data, day_of_week: bool = False) -> dict[str, float]:
+def ar_r2(data: NyseLagged, day_of_week: bool = False) -> dict[str, float]:
     """Train and test R² of the AR model."""
     fit = fit_ar(data, day_of_week)
     F, _ = ar_features(data, day_of_week)
@@ -73,7 +86,7 @@ def ar_r2(data, day_of_week: bool = False) -> dict[str, float]:
     return {"r2": r2(data.y[data.train], pred[data.train]), "test_r2": r2(data.y[~data.train], pred[~data.train])}
 
 
-def naive_r2(data) -> dict[str, float]:
+def naive_r2(data: NyseLagged) -> dict[str, float]:
     """Yesterday's log volume as today's forecast: no fitting at all."""
     from tutor.data.nyse import COLUMNS
 
@@ -89,17 +102,127 @@ def build_rnn(
     lr: float | None = None,
     optimizer: str = "rmsprop",
     clipnorm: float | None = None,
-):
+) -> Sequential:
     """RNN(12) -> Dropout(0.1) -> Dense(1) on the (L, 3) lag window, as the ISLP lab builds it."""
     from tutor import engine
 
-    layer_cls = {"SimpleRNN": engine.SimpleRNN, "LSTM": engine.LSTM, "GRU": engine.GRU}.get(kind)
-    if layer_cls is None:
-        raise ValueError(f"unknown recurrent layer {kind!r}: expected SimpleRNN, LSTM or GRU")
-    layers = [layer_cls(units, input_dim=3)]
+    layers = [recurrent_layer(kind)(units, input_dim=3)]
     if dropout > 0:
         layers.append(engine.Dropout(dropout))
     layers.append(engine.Dense(1))
     model = engine.Sequential(layers, name=f"nyse_{kind.lower()}", seed=seed)
     model.compile("mse", optimizer, ["r2"], lr=lr, clipnorm=clipnorm)
     return model
+
+
+# -- the task -------------------------------------------------------------------------------------
+
+
+class Nyse(Task):
+    """Today's log trading volume from the last `lag` days: the course's RNN and its baselines."""
+
+    name = "nyse"
+    title = "NYSE trading volume"
+    metric = "r2"
+    models = (*RECURRENT, "ar", "naive")
+    baselines = frozenset({"ar", "naive"})
+    settings = Settings(
+        (
+            s.OPTIMIZER.but(models=RECURRENT),
+            Setting(
+                "day_of_week", bool, False, "Add the day of the week to the AR model's features.", "Day of week",
+                models=frozenset({"ar"}), flag=None,  # `tutor train nyse --model ar-dow`
+            ),
+            s.UNITS.but(default=12, models=RECURRENT),
+            Setting("lag", int, LAG, "Days of history each forecast reads.", "Lag (days)", low=1, high=MAX_LAG),
+            s.DROPOUT.but(default=0.1, models=RECURRENT, help="Share of the RNN's outputs dropped while training."),
+            s.LR.but(models=RECURRENT),
+            s.CLIPNORM.but(models=RECURRENT),
+            s.EPOCHS.but(default=200, models=RECURRENT),
+            s.BATCH_SIZE.but(models=RECURRENT),
+            s.SEED.but(models=RECURRENT),
+        )
+    )  # fmt: skip
+    notes = "as in the course, the test days serve as validation data: val_r2 is the test R²"
+    command = "nyse"
+    command_help = "NYSE log trading volume: test R² = 1 - RSS/TSS on the CSV's test days."
+
+    def complete(self, model: str, values: dict[str, Any]) -> None:
+        if model in RECURRENT:
+            check_activations(values, int(values["lag"]), 3)
+
+    def load(self, cfg: RunConfig) -> TaskData:
+        d = load(int(cfg["lag"]))
+        test = ~d.train
+        if cfg.model in RECURRENT:
+            x_all = d.X
+        else:
+            x_all, _ = ar_features(d, bool(cfg.get("day_of_week")))
+        return TaskData(
+            x_all[d.train],
+            d.y[d.train],
+            x_all[test],
+            d.y[test],
+            "r2",
+            x_test=x_all[test],
+            y_test=d.y[test],
+            info={"lag": d.lags, "lagged": d},
+        )
+
+    def build(self, cfg: RunConfig, data: TaskData) -> Sequential:
+        if cfg.model not in RECURRENT:
+            return super().build(cfg, data)
+        return build_rnn(
+            int(cfg["units"]),
+            float(cfg["dropout"]),
+            cfg.model,
+            seed=int(cfg["seed"]),
+            lr=float(cfg["lr"]),
+            optimizer=str(cfg["optimizer"]),
+            clipnorm=clip(cfg),
+        )
+
+    def run(
+        self,
+        cfg: RunConfig,
+        data: TaskData,
+        callbacks: Sequence[Callback] = (),
+        progress: Progress | None = None,
+    ) -> RunResult:
+        if cfg.model in RECURRENT:  # the test days are the validation data (as in the course)
+            return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress, test_is_val=True)
+        started = time.perf_counter()
+        tell(progress, "train")
+        d: NyseLagged = data.info["lagged"]
+        trained: Sequential | None = None
+        if cfg.model == "naive":
+            scores = naive_r2(d)
+        else:
+            dow = bool(cfg["day_of_week"])
+            fit = fit_ar(d, dow)
+            scores = ar_r2(d, dow)
+            trained = dense_model(fit.weights[1:], float(fit.weights[0]), None, "nyse_ar_dow" if dow else "nyse_ar")
+        metrics: dict[str, float | int | None] = {
+            "r2": scores["r2"],
+            "val_r2": scores["test_r2"],
+            "test_r2": scores["test_r2"],
+        }
+        return RunResult(
+            config=cfg,
+            metric="r2",
+            metrics=metrics,
+            history={k: [float(v)] for k, v in metrics.items() if k != "test_r2" and v is not None},
+            epochs=0,
+            sizes=data.sizes(),
+            seconds=time.perf_counter() - started,
+            trained=trained,
+        )
+
+    def metadata(self, cfg: RunConfig, data: TaskData) -> dict[str, Any]:
+        return {**super().metadata(cfg, data), "lag": int(cfg["lag"])}
+
+    def label(self, cfg: Mapping[str, Any]) -> str:
+        model = cfg.get("model")
+        if model in ("ar", "naive"):
+            return f"{model} lag={cfg.get('lag')}" + (" +day" if cfg.get("day_of_week") else "")
+        return f"{model} {cfg.get('units')}u lag={cfg.get('lag')}"

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, log_expit
 
 LOSSES = ("logistic", "squared")
+
+Matrix = Any  # a NumPy array or a SciPy sparse matrix (SciPy ships no type information)
 
 
 @dataclass
@@ -36,34 +39,35 @@ class LassoFit:
     def nonzero(self) -> int:
         return int(np.count_nonzero(self.coef))
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: Matrix) -> np.ndarray:
         return np.asarray(X @ self.coef).ravel() + self.intercept
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Matrix) -> np.ndarray:
         """P(y = 1) for the logistic loss (the fitted value itself for squared loss)."""
         z = self.decision_function(X)
-        return expit(z) if self.loss == "logistic" else z
+        return np.asarray(expit(z)) if self.loss == "logistic" else z
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Matrix) -> np.ndarray:
         z = self.decision_function(X)
         return (z > 0).astype(np.float64) if self.loss == "logistic" else z
 
 
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
     """sign(v)·max(|v| - t, 0): the proximal map of t‖·‖₁."""
-    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+    return np.asarray(np.sign(v) * np.maximum(np.abs(v) - t, 0.0))
 
 
 class _Problem:
     """The data with its transpose in CSR form, so both products X·w and Xᵀ·r are fast."""
 
-    def __init__(self, X, y, loss: str):
+    def __init__(self, X: Matrix, y: Any, loss: str) -> None:
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}: expected one of {', '.join(LOSSES)}")
-        self.X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        self.X: Matrix = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
         if self.X.ndim != 2:
             raise ValueError(f"X must be 2-D, got shape {self.X.shape}")
-        self.XT = self.X.T.tocsr() if sp.issparse(self.X) else np.ascontiguousarray(self.X.T)
+        X_: Matrix = self.X
+        self.XT: Matrix = X_.T.tocsr() if sp.issparse(X_) else np.ascontiguousarray(X_.T)
         self.y = np.asarray(y, dtype=np.float64).ravel()
         if len(self.y) != self.X.shape[0] or len(self.y) == 0:
             raise ValueError(f"X has {self.X.shape[0]} rows but y has {len(self.y)} values")
@@ -81,7 +85,7 @@ class _Problem:
         return np.asarray(self.X @ w).ravel() - float(self.mu @ w)
 
     def rmatvec(self, r: np.ndarray) -> np.ndarray:
-        return np.asarray(self.XT @ r).ravel() - self.mu * r.sum()
+        return np.asarray(np.asarray(self.XT @ r).ravel() - self.mu * r.sum())
 
     def _lipschitz(self) -> float:
         """A bound on the gradient's Lipschitz constant: σ_max([X 1])² / n (× 1/4 if logistic)."""
@@ -118,7 +122,7 @@ class _Problem:
         return float(self.y.mean())
 
 
-def lambda_max(X, y, loss: str = "logistic") -> float:
+def lambda_max(X: Matrix, y: Any, loss: str = "logistic") -> float:
     """The smallest λ at which every coefficient is zero: ‖Xᵀ(ŷ₀ - y)‖∞ / n."""
     prob = _Problem(X, y, loss)
     g, _ = prob.gradient(np.zeros(prob.X.shape[1]), prob.null_intercept())
@@ -154,7 +158,7 @@ def _solve(prob: _Problem, lam: float, w0: np.ndarray, b0: float, tol: float, ma
     return LassoFit(w, b - float(prob.mu @ w), lam, k, converged, prob.loss)
 
 
-def lasso(X, y, lam: float, loss: str = "logistic", tol: float = 1e-6, max_iter: int = 5000) -> LassoFit:
+def lasso(X: Matrix, y: Any, lam: float, loss: str = "logistic", tol: float = 1e-6, max_iter: int = 5000) -> LassoFit:
     """Solve the lasso for one λ (from zero coefficients and the best null intercept)."""
     if not lam >= 0:
         raise ValueError(f"lambda must be >= 0, got {lam!r}")
@@ -163,8 +167,8 @@ def lasso(X, y, lam: float, loss: str = "logistic", tol: float = 1e-6, max_iter:
 
 
 def lasso_path(
-    X,
-    y,
+    X: Matrix,
+    y: Any,
     lambdas: Sequence[float] | None = None,
     n_lambdas: int = 30,
     ratio: float = 1e-3,
@@ -183,7 +187,7 @@ def lasso_path(
     if lambdas is None:
         g, _ = prob.gradient(w, b)
         top = float(np.abs(g).max())
-        lambdas = top * np.logspace(0.0, math.log10(ratio), n_lambdas)
+        lambdas = list(top * np.logspace(0.0, math.log10(ratio), n_lambdas))
     fits = []
     for lam in sorted((float(v) for v in lambdas), reverse=True):
         fit = _solve(prob, lam, w, b, tol, max_iter)

@@ -12,13 +12,18 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from tutor.errors import TutorError
+from tutor.tasks.base import recurrent_layer
+
+if TYPE_CHECKING:
+    from tutor.engine import Callback, History, Sequential
 
 MAX_WORDS = 10_000  # ids in the vocabulary, the two reserved ones (padding, unknown) included
 MAXLEN = 500  # the recurrent models read the last 500 words
@@ -53,9 +58,9 @@ class ImdbData:
             from tutor.data import pad_sequences
 
             self._cache[key] = pad_sequences(self.ids[part], self.maxlen)
-        return self._cache[key]
+        return np.asarray(self._cache[key])
 
-    def bag_of_words(self, part: str):
+    def bag_of_words(self, part: str) -> Any:
         """A 0/1 CSR matrix ``(n, len(vocab))``: which vocabulary words each review uses."""
         key = ("bow", part)
         if key not in self._cache:
@@ -75,10 +80,10 @@ def _stratified_subset(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
     if n >= len(labels):
         return np.arange(len(labels))
     _, chosen = train_val_split(labels, val_fraction=n / len(labels), seed=seed)
-    return chosen
+    return np.asarray(chosen)
 
 
-_PREPARED: OrderedDict[tuple, ImdbData] = OrderedDict()
+_PREPARED: OrderedDict[tuple[Any, ...], ImdbData] = OrderedDict()
 _PREPARED_LOCK = threading.Lock()
 _KEEP = 2  # prepared data sets kept in memory (a dashboard run, then a retry with other settings)
 
@@ -145,7 +150,14 @@ def _prepare(
 # -- the course's models -------------------------------------------------------------------------
 
 
-def build_mlp(vocab_size: int = MAX_WORDS, units: int = 16, seed: int = 0, lr: float | None = None):
+def build_mlp(
+    vocab_size: int = MAX_WORDS,
+    units: int = 16,
+    seed: int = 0,
+    lr: float | None = None,
+    optimizer: str = "rmsprop",
+    clipnorm: float | None = None,
+) -> Sequential:
     """Two hidden layers of 16 ReLU units on the bag-of-words row, a sigmoid output (compiled)."""
     from tutor.engine import Dense, Sequential
 
@@ -158,11 +170,10 @@ def build_mlp(vocab_size: int = MAX_WORDS, units: int = 16, seed: int = 0, lr: f
         name="imdb_mlp",
         seed=seed,
     )
-    model.compile("binary_crossentropy", "rmsprop", ["accuracy"], lr=lr)
+    model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, clipnorm=clipnorm)
     return model
 
 
-RECURRENT = {"SimpleRNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU"}
 POOLS = ("last", "mean")
 
 
@@ -178,7 +189,7 @@ def build_sequence_model(
     mask_zero: bool = False,
     dropout: float = 0.0,
     pool: str = "last",
-):
+) -> Sequential:
     """Embedding(embed_dim) -> recurrent layer(units) -> Dense(1, sigmoid), compiled.
 
     The course's models do not mask the padding (Keras' default), so neither do ours unless
@@ -188,11 +199,9 @@ def build_sequence_model(
     """
     from tutor import engine
 
-    if kind not in RECURRENT:
-        raise ValueError(f"unknown recurrent layer {kind!r}: expected one of {', '.join(RECURRENT)}")
     if pool not in POOLS:
         raise ValueError(f"unknown pooling {pool!r}: expected one of {', '.join(POOLS)}")
-    layer_cls = getattr(engine, RECURRENT[kind])
+    layer_cls = recurrent_layer(kind)
     layers = [
         engine.Embedding(vocab_size, embed_dim, mask_zero=mask_zero),
         layer_cls(units, dropout=dropout, return_sequences=pool == "mean"),
@@ -208,7 +217,7 @@ def build_sequence_model(
 # -- faster training of masked models: batches of similar length ---------------------------------
 
 
-def _masks_padding(model) -> bool:
+def _masks_padding(model: Sequential) -> bool:
     first = model.layers[0]
     return bool(getattr(first, "mask_zero", False))
 
@@ -228,7 +237,7 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     short reviews is no longer padded to the longest review of the whole data set.
     """
     order = rng.permutation(len(lengths))
-    batches = []
+    batches: list[np.ndarray] = []
     span = pool * batch_size
     for start in range(0, len(order), span):
         chunk = order[start : start + span]
@@ -237,7 +246,7 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def evaluate_trimmed(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
+def evaluate_trimmed(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
     """``model.evaluate`` over length-sorted, trimmed batches (exact for a padding-masking model)."""
     order = np.argsort((x != 0).sum(axis=1), kind="stable")
     totals: dict[str, float] = {}
@@ -249,35 +258,43 @@ def evaluate_trimmed(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256)
 
 
 def fit_by_length(
-    model,
+    model: Sequential,
     x: np.ndarray,
     y: np.ndarray,
     epochs: int,
     batch_size: int,
-    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | Callable[[], dict[str, float]] | None = None,
     seed: int = 0,
-    callbacks=(),
-):
+    callbacks: Sequence[Callback] = (),
+) -> History:
     """``model.fit`` for a model that masks padding, with batches of similar length, trimmed.
 
     The same updates as ``fit`` would make on those batches (padding is masked, so trimming it
     changes nothing) at a fraction of the cost: most reviews are far shorter than ``maxlen``.
+    ``validation_data`` is ``(x_val, y_val)`` (scored on trimmed batches too) or a function
+    returning the validation logs.
     """
     if not _masks_padding(model):
         raise ValueError("fit_by_length needs a model whose Embedding masks padding (mask_zero=True)")
     lengths = (x != 0).sum(axis=1)
     y = np.asarray(y)
 
-    def batches(rng: np.random.Generator):
+    def batches(rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return ((trim(x[idx]), y[idx]) for idx in length_batches(lengths, batch_size, rng))
 
-    validate = None if validation_data is None else (lambda: evaluate_trimmed(model, *validation_data))
+    validate: Callable[[], dict[str, float]] | None
+    if validation_data is None or callable(validation_data):
+        validate = validation_data
+    else:
+        x_val, y_val = validation_data
+        validate = lambda: evaluate_trimmed(model, x_val, y_val)  # noqa: E731
+    # the engine's `fit` takes a function for validation_data, though its annotation names the tuple only
     return model.fit(
         x,
         y,
         epochs=epochs,
         batch_size=batch_size,
-        validation_data=validate,
+        validation_data=cast(Any, validate),
         seed=seed,
         callbacks=list(callbacks),
         batches=batches,

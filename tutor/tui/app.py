@@ -8,25 +8,26 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
-from tutor.course.model import CheckResult, Exercise
 from tutor.tui.course_access import Course, load_course
+from tutor.tui.messages import ExperimentJudged, ExperimentRequested
 from tutor.tui.palette import JumpProvider
 
 
-def _map_screen():  # imported lazily: each mode's screen is built on first visit
+def _map_screen() -> Screen[None]:  # imported lazily: each mode's screen is built on first visit
     from tutor.tui.screens.course_map import CourseMapScreen
 
     return CourseMapScreen()
 
 
-def _train_screen():
+def _train_screen() -> Screen[None]:
     from tutor.tui.screens.dashboard import DashboardScreen
 
     return DashboardScreen()
 
 
-def _play_screen():
+def _play_screen() -> Screen[None]:
     from tutor.tui.screens.playground import PlaygroundScreen
 
     return PlaygroundScreen()
@@ -53,8 +54,6 @@ class TutorApp(App[None]):
         super().__init__()
         self.course = course if course is not None else load_course()
         self.code_timeout = code_timeout  # seconds a learner's code may run (tests shorten it)
-        # verdicts of experiment runs, by exercise key, for the lesson screen to show
-        self.experiment_results: dict[tuple[str, str], CheckResult] = {}
 
     def on_mount(self) -> None:
         self.switch_mode("map")
@@ -96,16 +95,31 @@ class TutorApp(App[None]):
             self.pop_screen()
         self.push_screen(LessonScreen(lesson_id))
 
-    def start_experiment(self, exercise: Exercise) -> None:
-        """Run an experiment exercise's preset in the training dashboard."""
+    def on_experiment_requested(self, message: ExperimentRequested) -> None:
+        """A lesson asks for its experiment: open the dashboard with it (it starts the run)."""
+        from tutor.tui.screens.dashboard import DashboardScreen
+
         self.goto_mode("train")
-        self.call_after_refresh(lambda: self.screen.load_experiment(exercise))
+
+        def load() -> None:
+            if isinstance(self.screen, DashboardScreen):
+                self.screen.load_experiment(message.exercise)
+
+        self.call_after_refresh(load)
+
+    def on_experiment_judged(self, message: ExperimentJudged) -> None:
+        """The dashboard judged an experiment run: the open lesson shows the verdict."""
+        from tutor.tui.screens.lesson import LessonScreen
+
+        for screen in self.get_screen_stack("map"):
+            if isinstance(screen, LessonScreen):
+                screen.post_message(ExperimentJudged(message.exercise, message.result))
 
     async def action_quit(self) -> None:
         """Quit at once: a run still training is ended, not waited for."""
-        from tutor.tui.training import end_all_training
+        from tutor.training.client import end_all
 
-        end_all_training()
+        end_all()
         self.exit()
 
 
@@ -115,7 +129,7 @@ def run_app() -> None:
     try:
         app.run()
     finally:
-        if "tutor.tui.training" in sys.modules:  # a training process may be idling for the next run
-            sys.modules["tutor.tui.training"].end_training_process()
+        if "tutor.training.client" in sys.modules:  # a training process may be idling for the next run
+            sys.modules["tutor.training.client"].end_training_process()
     if app.return_code:
         sys.exit(app.return_code)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
 
+from tutor.tui.messages import ExperimentJudged
 from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, CodePanel, ExerciseChecked, ExercisePanel
 
@@ -62,7 +63,8 @@ class LessonScreen(Screen[None]):
         super().__init__(id=f"lesson-{lesson_id}")
         self.lesson_id = lesson_id
         # experiment verdicts already shown, so a new one is revealed and announced once
-        self.shown_results: dict[tuple[str, str], CheckResult] = {}
+        # experiment verdicts judged while the dashboard was on top, shown when the lesson returns
+        self.pending_verdicts: dict[tuple[str, str], CheckResult] = {}
         self.editor_offered = False  # ctrl+e is in the footer (see offer_editor_key)
 
     @property
@@ -127,15 +129,23 @@ class LessonScreen(Screen[None]):
         self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
 
     def on_screen_resume(self) -> None:
-        """Back from the dashboard: show how the experiment runs went (a new verdict in view)."""
+        """Back from the dashboard: bring a verdict that arrived meanwhile into view, and announce it."""
         self.refresh_subtitle()
+        pending, self.pending_verdicts = self.pending_verdicts, {}
         for panel in self.query(ExercisePanel):
-            result = self.app.experiment_results.get(panel.exercise.key)
-            if panel.exercise.kind == "experiment" and result is not None:
-                panel.show_result(result)
-                if self.shown_results.get(panel.exercise.key) is not result:
-                    self.shown_results[panel.exercise.key] = result
-                    self.verdict_shown(panel, result)
+            result = pending.get(panel.exercise.key)
+            if result is not None:
+                self.verdict_shown(panel, result)
+
+    def on_experiment_judged(self, message: ExperimentJudged) -> None:
+        """The dashboard judged a run of one of this lesson's experiments: show the verdict."""
+        for panel in self.query(ExercisePanel):
+            if panel.exercise.key == message.exercise.key:
+                panel.show_result(message.result)
+                if self.is_current:
+                    self.verdict_shown(panel, message.result)
+                else:
+                    self.pending_verdicts[panel.exercise.key] = message.result
 
     def on_screen_suspend(self) -> None:
         self.save_position()

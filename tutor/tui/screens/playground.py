@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -16,11 +17,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
-from tutor.tui.predict_bridge import NO_MODEL, Predictor, find_predictor, word_deltas
 from tutor.tui.widgets.model_picker import BUNDLED, ModelPicker
 from tutor.tui.widgets.plots import CachedPlot, plot_series
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tutor.tui.app import TutorApp
 
 EXAMPLE = "The acting was wonderful and the story moved me, but the ending was a dull and lazy mess."
@@ -30,6 +32,34 @@ EMPTY_REVIEW = "Type a review first: the model answers when you pause typing, or
 NO_WORDS = (
     "The review has only punctuation or symbols, no words for the model to read: write a few words of the review."
 )
+
+
+# text -> {"label", "probability" (of positive), "tokens" (the words read), "trajectory" (after each)}
+Predictor = Callable[[str], dict[str, Any]]
+
+NO_MODEL = (
+    "No sentiment model is available yet. Train one in lesson 9, or install the bundled model, "
+    "then come back: the playground will use it."
+)
+
+
+def find_predictor() -> Predictor | None:
+    """The bundled model's predict function, or None if the bundled model is not installed.
+
+    A model that is there but fails says why when it is used, where the verdict goes.
+    """
+    from tutor import sentiment
+
+    return sentiment.predict_text if sentiment.bundled_model_path().is_file() else None
+
+
+def word_deltas(trajectory: list[float], start: float = 0.5) -> list[float]:
+    """How much each word moved the probability (the first from the neutral `start`)."""
+    deltas, previous = [], start
+    for p in trajectory:
+        deltas.append(float(p) - previous)
+        previous = float(p)
+    return deltas
 
 
 def models_folder() -> Path:
@@ -83,14 +113,14 @@ class PlaygroundScreen(Screen[None]):
         Binding("f2", "app.goto_mode('map')", "Course"),
     ]
 
-    app: TutorApp  # type: ignore[assignment]
+    app: TutorApp
 
     def __init__(self, predictor: Predictor | None = None) -> None:
         super().__init__()
         self.predictor = predictor if predictor is not None else find_predictor()
         self.model_path = BUNDLED  # the model in use: BUNDLED or a file's path
         self.result: dict[str, Any] | None = None
-        self._typing_timer = None
+        self._typing_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="∿")

@@ -43,19 +43,20 @@ class Curve:
 
 def train_curves(rates: tuple[tuple[float, str, str], ...] = RATES) -> list[Curve]:
     """Train the preset once per learning rate through the task registry (about 0.1 s each)."""
-    from tutor.tasks.registry import resolve_config, run
+    from tutor.tasks.registry import run
 
     curves = []
     for lr, label, colour in rates:
-        result = run(resolve_config({**PRESET, "lr": lr}))
+        result = run({**PRESET, "lr": lr})
+        val_accuracy = result.metrics.get("val_accuracy")
         curves.append(
             Curve(
                 lr,
                 label,
                 colour,
-                [float(v) for v in result["history"].get("loss", [])],
-                result["metrics"].get("val_accuracy"),
-                bool(result["diverged"]),
+                [float(v) for v in result.history.get("loss", [])],
+                None if val_accuracy is None else float(val_accuracy),
+                result.diverged,
             )
         )
     return curves
@@ -119,7 +120,7 @@ class LrCurvesView(LiveView):
             plt.plot(
                 list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour, marker="braille"
             )
-        plt.xticks(int_ticks(max((len(c.loss) for c in shown), default=1)))
+        plt.xticks([float(t) for t in int_ticks(max((len(c.loss) for c in shown), default=1))])
         plt.xlabel("epoch")
         plot.replot()
         caption = Text("validation accuracy: ", style="dim")

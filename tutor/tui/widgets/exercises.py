@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from tutor.course.model import CheckResult, Exercise
+from tutor.tui.messages import ExperimentRequested
 
 if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
@@ -571,7 +572,7 @@ class ExperimentPanel(ExercisePanel):
         yield Button("Run in the dashboard", classes="ex-check", compact=True)
 
     def submit(self) -> None:
-        self.app.start_experiment(self.exercise)
+        self.post_message(ExperimentRequested(self.exercise))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

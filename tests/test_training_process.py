@@ -1,17 +1,27 @@
-"""The dashboard's training process: its line protocol, stop, and the app's end meaning stop."""
+"""The training process: its typed line protocol, stop and pause, and the app's end meaning stop."""
 
 from __future__ import annotations
 
 import json
 import select
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tutor.tui.runner import Switches
-from tutor.tui.training import CHILD_COMMAND
+from tutor.training.client import CHILD_COMMAND
+from tutor.training.control import Switches
+from tutor.training.protocol import (
+    BatchReport,
+    DoneReport,
+    EpochReport,
+    ProtocolError,
+    StageReport,
+    decode,
+    encode,
+)
 
 TINY = {
     "task": "long_dependency",
@@ -87,20 +97,52 @@ def test_the_app_gone_means_stop():
 def test_a_bad_config_is_an_error_in_the_last_report():
     process = start({"task": "no_such_task", "model": "LSTM"})
     ((kind, done),) = finish(process)
-    assert kind == "done" and "no_such_task" in done["error"]
+    assert kind == "done" and "no_such_task" in done["error"] and "did not expect" not in done["error"]
+
+
+def test_a_bug_is_reported_as_one_not_as_the_learners_mistake(monkeypatch):
+    from tutor.training import process
+
+    class Broken:
+        def resolve(self, config):
+            raise KeyError("a bug")
+
+    monkeypatch.setattr("tutor.tasks.registry.resolve", Broken().resolve)
+    done = process.run({"task": "nyse", "model": "ar"}, lambda report: None, Switches())
+    assert "did not expect" in done.error and "KeyError" in done.error
 
 
 def test_commands_flip_the_switches():
     switches = Switches()
     switches.command("pause")
-    assert not switches.running.is_set()
+    assert switches.paused and switches.word() == "pause"
     switches.command("resume")
-    assert switches.running.is_set()
+    assert not switches.paused
+    assert switches.toggle_pause() and not switches.toggle_pause()  # the app's key: pause, resume
     switches.command("pause")
     switches.command("stop")  # a stop also ends a pause, so the run can see it
-    assert switches.stop.is_set() and switches.running.is_set()
+    assert switches.stopped and not switches.paused and switches.word() == "stop"
     switches.command("nonsense")  # ignored
-    assert switches.stop.is_set()
+    assert switches.stopped
+    switches.reset()
+    assert not switches.stopped and switches.word() == "resume"
+
+
+def test_every_report_survives_its_line_and_nonsense_is_refused():
+    reports = [
+        BatchReport(0, 3, 16, 0.69, None, 1.5),
+        EpochReport(1, {"loss": 0.5, "val_loss": float("nan")}, {"lstm": [0.1, 0.2]}, 2.0),
+        StageReport("lasso", {"stage": "lasso", "step": 2}),
+        DoneReport({"task": "nyse"}, history={"loss": [1.0]}, metrics={"val_r2": None}, sizes={"train": 4}),
+    ]
+    for report in reports:
+        back = decode(encode(report))
+        assert type(back) is type(report)
+        assert encode(back) == encode(report)  # NaN included
+    assert decode(encode(reports[-1])).epochs == 1
+    for line in ("", "nonsense", '["epoch", {"bogus": 1}]', '["done", {"config": {', '["what", {}]', "[1, 2, 3]"):
+        with pytest.raises(ProtocolError):
+            decode(line)
 
 
 def test_a_baseline_announces_its_fit_after_the_data():
@@ -154,11 +196,11 @@ def test_a_trained_sentiment_model_is_kept_for_the_playground(tmp_path, monkeypa
     from test_train_cli import _tiny_aclimdb
 
     from tutor import sentiment
-    from tutor.tui.tasks_bridge import task_defaults
+    from tutor.tasks.registry import get_task
 
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TUTOR_IMDB", str(_tiny_aclimdb(tmp_path)))
-    config = {**task_defaults("imdb", "LSTM"), "units": 4, "epochs": 1, "n_train": 40, "n_val": 20, "seq_len": 20}
+    config = {**get_task("imdb").defaults("LSTM"), "units": 4, "epochs": 1, "n_train": 40, "n_val": 20, "seq_len": 20}
     done = finish(start(config))[-1][1]
     assert not done.get("error"), done.get("error")
     path = Path(done["saved_model"])
@@ -167,3 +209,18 @@ def test_a_trained_sentiment_model_is_kept_for_the_playground(tmp_path, monkeypa
     assert model.input == "sequence" and sentiment.predict_text("a wonderful film", model=model)["label"]
     nyse = finish(start({"task": "nyse", "model": "ar"}))[-1][1]
     assert nyse["saved_model"] == ""  # only sentiment models are kept for the playground
+
+
+def test_the_training_package_never_imports_textual():
+    # the layer below the app: the process, its protocol and client run without any UI
+    code = (
+        "import sys\n"
+        "import tutor.training.client, tutor.training.control, tutor.training.process\n"
+        "import tutor.training.protocol, tutor.training.saving\n"
+        "from tutor.training import process, control\n"
+        "done = process.run({'task': 'nyse', 'model': 'ar'}, lambda report: None, control.Switches())\n"
+        "assert not done.error, done.error\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich') or m.startswith('tutor.tui'))\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
