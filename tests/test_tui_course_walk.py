@@ -30,6 +30,7 @@ async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monke
             for panel in panels:
                 panel.query(FOCUSABLE).first().focus()  # open the exercise: its answer widget
                 await pilot.pause()
+                await pilot.wait_for_scheduled_animations()  # focus scrolls it into view, animated
                 assert screen.current_panel() is panel
                 await pilot.press("ctrl+t")  # the hint of the focused exercise
                 await pilot.pause()

@@ -51,7 +51,7 @@ async def test_short_run_draws_curves_heatmap_and_is_saved(tmp_path):
         assert len(screen.live.history["val_accuracy"]) == 3
         heatmap = screen.query_one(GradHeatmap)
         assert len(heatmap.rows) == 3 and len(heatmap.rows[0]) == 8
-        assert "finished after 3 epoch(s)" in screen.status_note
+        assert "finished 3 epochs" in screen.status_note
         runs = app.course.store.list_runs()
         assert len(runs) == 1 and runs[0].config["model"] == "SimpleRNN"
         saved = app.course.store.load_run(runs[0].id)
@@ -74,11 +74,12 @@ async def test_curves_update_during_a_run_and_stop_ends_it(tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.switches is None
-        assert "stopped after" in screen.status_note
+        assert "stopped by you after" in screen.status_note
         assert 2 <= len(screen.live.history["loss"]) < 5000
         assert len(app.course.store.list_runs()) == 1
         row = screen.query_one("#runs-table", DataTable).get_row_at(0)
-        assert row[-1] == f"{len(screen.live.history['loss'])}/5000"  # epochs trained of planned
+        assert row[4] == f"stopped {len(screen.live.history['loss'])}/5000"  # epochs trained of planned, marked
+        assert row[5].startswith("val accuracy ")  # its final figure
 
 
 @run_async

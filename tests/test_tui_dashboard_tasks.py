@@ -54,7 +54,7 @@ async def test_nyse_rnn_then_ar_in_one_training_process_which_ends_with_the_app(
         await train(pilot, screen)
         assert screen.live.metric == "r2"
         assert len(screen.live.history["val_r2"]) == 2 and len(screen.live.history["r2"]) == 2
-        assert "finished after 2 epoch(s): val R²" in screen.status_note
+        assert "finished 2 epochs" in screen.status_note and "test R²" in screen.status_note  # as lesson 10 names it
         assert len(screen.query_one("GradHeatmap").rows) == 2  # one row per epoch, lag steps wide
         assert len(screen.query_one("GradHeatmap").rows[0]) == 5
         assert "R²" in plot_title(screen, "#metric-plot")
@@ -67,8 +67,8 @@ async def test_nyse_rnn_then_ar_in_one_training_process_which_ends_with_the_app(
         assert screen.result is not None and screen.result.baseline
         val = screen.result.metrics["val_r2"]
         assert 0.3 < val < 0.5
-        assert screen.status_note.startswith(f"fitted: val R² {val:.3f}")
-        assert f"val R² {val:.3f}" in plot_title(screen, "#metric-plot")
+        assert screen.status_note.startswith(f"fitted: test R² {val:.3f}")  # lesson 10 scores the test days
+        assert f"test R² {val:.3f}" in plot_title(screen, "#metric-plot")
         assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # the process (and its data) is kept
         await pilot.press("ctrl+q")
         assert started[0].wait(timeout=10) is not None
@@ -176,7 +176,7 @@ async def test_stop_before_the_first_batch_ends_the_process_and_keeps_the_app(tm
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.training)
         assert started[0].wait(timeout=10) != 0  # ended after the grace, not left to sleep
-        assert screen.status_note == "stopped before the first epoch ended"
+        assert screen.status_note == "stopped by you before the first epoch ended: nothing kept"
         assert not app.course.store.list_runs()
         assert screen.query_one(GradHeatmap).empty_text.startswith("The run ended before its first epoch")
 
@@ -208,7 +208,7 @@ async def test_a_broken_training_process_is_a_notice_and_the_next_run_works(tmp_
             assert any("start it again" in n.message for n in app._notifications)
         monkeypatch.setattr(client, "CHILD_COMMAND", real)
         await train(pilot, screen)  # a fresh process replaces the broken one
-        assert "finished after 1 epoch(s)" in screen.status_note
+        assert "finished 1 epoch" in screen.status_note
 
 
 @run_async
@@ -224,7 +224,7 @@ async def test_an_imdb_run_keeps_its_model_for_the_playground(tmp_path, monkeypa
             pilot, {"task": "imdb", "model": "LSTM", "units": 4, "epochs": 1, "n_train": 40, "n_val": 20, "seq_len": 20}
         )
         await train(pilot, screen)
-        assert "finished after 1 epoch(s)" in screen.status_note, screen.status_note
+        assert "finished 1 epoch" in screen.status_note, screen.status_note
         assert any("playground" in n.message for n in app._notifications)
         assert [p.name for p in models_folder().glob("*.npz")] == [Path(screen.result.saved_model).name]
 

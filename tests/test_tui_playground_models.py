@@ -30,6 +30,10 @@ def save_tiny_model(path: Path) -> Path:
     return path
 
 
+def picker_highlight(app) -> int | None:
+    return app.screen.query_one(OptionList).highlighted
+
+
 async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -50,7 +54,8 @@ async def test_switch_to_a_saved_model_and_back(tmp_path):
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, ModelPicker)
-        assert [o.prompt for o in picker.query_one(OptionList).options] == ["Bundled model", "tiny.npz"]
+        names = [str(o.prompt).split("\n")[0] for o in picker.query_one(OptionList).options]
+        assert names == ["Bundled model", "tiny.npz"]
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is screen and screen.model_path == str(saved)
@@ -59,7 +64,8 @@ async def test_switch_to_a_saved_model_and_back(tmp_path):
         assert "start" in screen.result  # tutor.sentiment's answer, not the stand-in's
         await pilot.press("ctrl+o")
         await pilot.pause()
-        await pilot.press("enter")  # the bundled model is the first choice
+        assert picker_highlight(app) == 1  # the picker opens on the model in use
+        await pilot.press("up", "enter")  # the bundled model is the first choice
         await settle(pilot)
         assert screen.model_path == "" and screen.sub_title == "model: bundled"
         assert screen.result is not None and "start" not in screen.result

@@ -236,7 +236,7 @@ async def test_lr_curves_overlay_the_learners_saved_runs(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         view = await open_view(pilot, "fitting")
         assert [(c.lr, c.loss) for c in view.saved] == [(0.05, [0.7, 0.5, 0.3])]
-        assert "ρ=0.05 0.90" in str(view.query_one("#lr-caption").render())
+        assert "ρ=0.05 (your run) 0.90" in str(view.query_one("#lr-caption").render())
 
 
 @run_async

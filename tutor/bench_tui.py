@@ -16,7 +16,7 @@ import os
 import statistics
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.errors import TutorError
@@ -142,6 +142,191 @@ def bench_tui(
             else:
                 os.environ["TUTOR_HOME"] = previous
     return result
+
+
+# -- key latency -----------------------------------------------------------------------------------
+
+# A run long enough to outlast the keys (it is stopped once they are measured).
+LATENCY_CONFIG: dict[str, Any] = {**CONFIG, "epochs": 10_000}
+LATENCY_SIZES: tuple[tuple[int, int], ...] = ((60, 20), (80, 24), (160, 48))
+TIMEOUT = 10.0  # seconds a key may take before the bench gives up on it
+
+
+@dataclass
+class KeyTiming:
+    """One key of the tour: what it should do, and each time it took until that was on screen."""
+
+    key: str
+    does: str
+    seconds: list[float]
+    cpu: list[float] = field(default_factory=list)  # the app process's processor time for it
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def worst(self) -> float:
+        return max(self.seconds)
+
+
+def key_tour() -> list[tuple[str, str, Callable[[Any], bool]]]:
+    """The keys pressed while a run trains, each with what it does and how to see it is done."""
+    from textual.widgets import TabbedContent
+
+    from tutor.tui.screens.course_map import CourseMapScreen
+    from tutor.tui.screens.dashboard import DashboardScreen
+    from tutor.tui.screens.help import HelpScreen
+    from tutor.tui.screens.lesson import LessonScreen
+    from tutor.tui.screens.playground import PlaygroundScreen
+
+    def tab(name: str) -> Callable[[Any], bool]:
+        return lambda app: (
+            isinstance(app.screen, DashboardScreen) and app.screen.query_one(TabbedContent).active == name
+        )
+
+    def screen(kind: type) -> Callable[[Any], bool]:
+        return lambda app: isinstance(app.screen, kind)
+
+    def paused(state: bool) -> Callable[[Any], bool]:
+        return lambda app: app.screen.switches is not None and app.screen.switches.paused == state
+
+    return [
+        ("f1", "open help", screen(HelpScreen)),
+        ("escape", "close help", screen(DashboardScreen)),
+        ("right", "Runs tab", tab("runs")),
+        ("left", "Live tab", tab("live")),
+        ("left", "Setup tab", tab("setup")),
+        ("right", "Live tab", tab("live")),
+        ("ctrl+g", "pause", paused(True)),
+        ("ctrl+g", "resume", paused(False)),
+        ("f2", "course map", screen(CourseMapScreen)),
+        ("enter", "open lesson", screen(LessonScreen)),
+        ("f2", "course map", screen(CourseMapScreen)),
+        ("f3", "dashboard", screen(DashboardScreen)),
+        ("f4", "playground", screen(PlaygroundScreen)),
+        ("f3", "dashboard", screen(DashboardScreen)),
+    ]
+
+
+async def _key_latencies(
+    config: Mapping[str, Any], size: tuple[int, int], rounds: int, profile_prefix: str = ""
+) -> list[KeyTiming]:
+    """Press the tour's keys `rounds` times while `config` trains; the seconds until each showed.
+
+    With `profile_prefix`, each key's work is profiled (cProfile) into a file of that prefix.
+    """
+    import cProfile
+    import time
+
+    profile = cProfile.Profile() if profile_prefix else None
+
+    from textual import events
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    from tutor.tui.app import TutorApp
+    from tutor.tui.screens.dashboard import DashboardScreen
+
+    class Terminal(HeadlessDriver):
+        """Headless input, but the app writes its frames as it would to a terminal (then dropped)."""
+
+        @property
+        def is_headless(self) -> bool:
+            return False
+
+    class TimedApp(TutorApp):
+        def __init__(self) -> None:
+            super().__init__()
+            self.frames: list[float] = []
+
+        def post_display_hook(self) -> None:
+            self.frames.append(time.perf_counter())
+
+    tour = key_tour()
+    timings = [KeyTiming(key, does, []) for key, does, _ in tour]
+    app = TimedApp()
+    async with app.run_test(size=size) as pilot:
+        assert app._driver is not None
+        app._driver.__class__ = Terminal  # frames are rendered to escape codes, as in a terminal
+        app.goto_mode("train")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        screen.begin(dict(config))
+        while not screen.live.history.get("loss"):  # the plots have something to draw
+            if screen.result is not None:
+                raise TutorError(f"the run ended before the keys were pressed: {screen.result.error or 'finished'}")
+            await asyncio.sleep(0.05)
+        try:
+            for _ in range(rounds):
+                for timing, (key, _does, done) in zip(timings, tour, strict=True):
+                    await asyncio.sleep(0.3)  # the app back to its steady state: timers, redraws
+                    sent, cpu = time.perf_counter(), time.process_time()
+                    if profile is not None:
+                        profile.enable()
+                    app._driver.send_message(events.Key(key, None))
+                    while not done(app) and time.perf_counter() - sent < TIMEOUT:
+                        await asyncio.sleep(0.001)
+                    seen = time.perf_counter()
+                    while not any(t >= seen for t in app.frames[-3:]) and time.perf_counter() - sent < TIMEOUT:
+                        await asyncio.sleep(0.001)  # the first frame drawn once the key has acted
+                    shown = next((t for t in app.frames if t >= seen), time.perf_counter())
+                    if profile is not None:
+                        profile.disable()
+                        profile.dump_stats(f"{profile_prefix}-{len(timing.seconds)}-{key}-{_does}.prof")
+                        profile.clear()
+                    timing.seconds.append(shown - sent)
+                    timing.cpu.append(time.process_time() - cpu)
+        finally:
+            if isinstance(app.screen, DashboardScreen):
+                app.screen.action_stop()
+            elif screen.switches is not None:
+                screen.switches.request_stop()
+            await app.workers.wait_for_complete()
+    return timings
+
+
+def key_latency(
+    config: Mapping[str, Any] = LATENCY_CONFIG,
+    size: tuple[int, int] = SIZE,
+    rounds: int = 3,
+) -> list[KeyTiming]:
+    """Seconds from each key of the tour to the frame showing its effect, while `config` trains."""
+    from tutor.training.client import end_training_process
+
+    previous = os.environ.get("TUTOR_HOME")
+    with tempfile.TemporaryDirectory(prefix="tutor-bench-") as home:
+        os.environ["TUTOR_HOME"] = home
+        try:
+            return asyncio.run(_key_latencies(config, size, rounds))
+        finally:
+            end_training_process()
+            if previous is None:
+                os.environ.pop("TUTOR_HOME", None)
+            else:
+                os.environ["TUTOR_HOME"] = previous
+
+
+def keys(rounds: int = 3, sizes: tuple[tuple[int, int], ...] = LATENCY_SIZES) -> None:
+    """Print how long each key takes to show its effect while a run trains, at each size."""
+    import typer
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    config = LATENCY_CONFIG
+    label = f"{config['model']} {config['units']}u T={config['seq_len']}, {config['n_train']} sequences"
+    typer.echo(f"key to frame while {label} trains; median and worst of {rounds} round(s), ms")
+    worst = 0.0
+    for width, height in sizes:
+        with console.status(f"pressing keys at {width}x{height}..."):
+            timings = key_latency(config, (width, height), rounds)
+        typer.echo(f"{width}x{height}:")
+        for t in timings:
+            cpu = statistics.median(t.cpu) * 1000
+            typer.echo(f"  {t.key:<8} {t.does:<12} {t.median * 1000:6.0f} {t.worst * 1000:6.0f}   cpu {cpu:5.0f}")
+        worst = max([worst, *(t.worst for t in timings)])
+    verdict = "within" if worst <= 0.2 else "over"
+    typer.echo(f"slowest key: {worst * 1000:.0f} ms ({verdict} the 200 ms bar)")
 
 
 def tui(repeats: int = 5, epochs: int = 10, model: str = "LSTM") -> None:

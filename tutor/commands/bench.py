@@ -50,8 +50,16 @@ def tui(
     repeats: int = typer.Option(5, min=1, help="Alternating headless / in-app pairs."),
     epochs: int = typer.Option(10, min=1, help="Epochs per run (short runs are noisy)."),
     model: RecurrentModel = typer.Option(RecurrentModel.LSTM, help="The model, on the long-dependency task."),
+    speed: bool = typer.Option(True, "--speed/--no-speed", help="Time training in the app against headless."),
+    keys: bool = typer.Option(True, "--keys/--no-keys", help="Time each key while a run trains, at 3 sizes."),
+    rounds: int = typer.Option(3, min=1, help="Times each key is pressed, per terminal size."),
 ) -> None:
-    """Time the same training headless and inside the dashboard; print the in-app / headless speed ratio."""
+    """Time the same training headless and inside the dashboard (the in-app / headless speed ratio),
+    then how long keys take to show their effect while a run trains (60x20, 80x24, 160x48)."""
+    from tutor.bench_tui import keys as run_keys
     from tutor.bench_tui import tui as run
 
-    run(repeats=repeats, epochs=epochs, model=str(model))
+    if speed:
+        run(repeats=repeats, epochs=epochs, model=str(model))
+    if keys:
+        run_keys(rounds=rounds)

@@ -195,6 +195,9 @@ class Task(ABC):
     needs_download: bool = False
     keeps_models: bool = False  # the dashboard keeps its trained models for the playground
     notes: str = ""
+    # What the lessons call the part scored after every epoch (the figures logged as "val_..."):
+    # "val" for a held-out validation part, "test" where the course scores on its test days.
+    scored_on: str = "val"
     # `tutor train`: the command's name (None: not offered there), its help, and what it starts
     # from where the table's default is not the figure that command reproduces
     command: str | None = None
@@ -312,6 +315,8 @@ class TaskGroup(Task):
         self.baselines = frozenset().union(*(m.baselines for m in members))
         self.needs_download = any(m.needs_download for m in members)
         self.keeps_models = any(m.keeps_models for m in members)
+        parts = {m.scored_on for m in members}
+        self.scored_on = parts.pop() if len(parts) == 1 else "val"
         self.notes = notes
         self.command = command
         self.command_help = command_help

@@ -144,6 +144,7 @@ class Nyse(Task):
         )
     )  # fmt: skip
     notes = "as in the course, the test days serve as validation data: val_r2 is the test R²"
+    scored_on = "test"  # the dashboard names val_r2 as the lesson does: test R²
     command = "nyse"
     command_help = "NYSE log trading volume: test R² = 1 - RSS/TSS on the CSV's test days."
 

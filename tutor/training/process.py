@@ -50,6 +50,8 @@ class LiveCallback(Callback):
         self.started = time.perf_counter()
         self.ended: float | None = None
         self.last_report = 0.0
+        self.losses: list[float] = []  # batch losses not yet reported
+        self.last_batch = 0
 
     def seconds(self) -> float:
         """Training time so far, pauses excluded."""
@@ -75,22 +77,22 @@ class LiveCallback(Callback):
         if self.switches.stopped:
             assert self.model is not None
             self.model.stop_training = True
+        self.losses.append(float(logs["loss"]))
+        self.last_batch = batch + 1
         now = time.perf_counter()
         if now - self.last_report >= BATCH_REPORT_INTERVAL:
             self.last_report = now
             metric = logs.get(self.metric)
-            self.emit(
-                BatchReport(
-                    self.epoch,
-                    batch + 1,
-                    self.batches,
-                    float(logs["loss"]),
-                    None if metric is None else float(metric),
-                    self.seconds(),
-                )
-            )
+            self.report_batches(float(logs["loss"]), None if metric is None else float(metric))
+
+    def report_batches(self, loss: float, metric: float | None) -> None:
+        """Send where the run is, with the losses of the batches since the last report."""
+        losses, self.losses = self.losses, []
+        self.emit(BatchReport(self.epoch, self.last_batch, self.batches, loss, metric, self.seconds(), losses))
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        if self.losses:  # the epoch's last batches: a report never spans two epochs
+            self.report_batches(self.losses[-1], None)
         scalars = {k: float(v) for k, v in logs.items() if isinstance(v, int | float)}
         norms = {name: np.asarray(v, dtype=float).tolist() for name, v in logs.get("step_grad_norms", {}).items()}
         self.emit(EpochReport(epoch, scalars, norms, self.seconds()))

@@ -18,7 +18,7 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class BatchReport:
-    """Where the run is (sent a few times a second at most): epoch, batch, the latest loss."""
+    """Where the run is (sent a few times a second at most): epoch, batch, the latest losses."""
 
     kind: ClassVar[str] = "batch"
     epoch: int
@@ -27,6 +27,9 @@ class BatchReport:
     loss: float
     metric: float | None
     seconds: float
+    # the loss of every batch since the last report, up to `batch` (all of one epoch): the
+    # dashboard plots them, smoothed, as they arrive
+    losses: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

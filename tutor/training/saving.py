@@ -70,7 +70,7 @@ class BestCheckpoint(Callback):
         if value is not None and math.isfinite(value) and value > self.best:
             self.best = float(value)
             assert self.model is not None
-            save_model(self.model, self.path, self.metadata)
+            save_model(self.model, self.path, {**self.metadata, "epochs_trained": epoch + 1}, {self.monitor: value})
             self.saved_epoch = epoch
 
 
@@ -92,6 +92,26 @@ def keep_for_playground(task: Task, result: RunResult, data: TaskData) -> str:
     try:
         folder = paths.models_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        return str(save_model(trained, folder / f"{name}.npz", task.metadata(cfg, data), result.metrics))
+        meta = {**task.metadata(cfg, data), "epochs_trained": result.epochs, "stopped": result.interrupted}
+        return str(save_model(trained, folder / f"{name}.npz", meta, result.metrics))
     except OSError:
         return ""
+
+
+def model_metadata(path: Path) -> dict[str, Any]:
+    """A saved model's metadata (task, model, config, final figures) without loading its weights.
+
+    Reads the one member of the .npz that holds it; {} for a file that is not a model.
+    """
+    import json
+    import zipfile
+
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            config = json.loads(str(data["__config__"]))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+        return {}
+    meta = config.get("metadata") if isinstance(config, dict) else None
+    return meta if isinstance(meta, dict) else {}

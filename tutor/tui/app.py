@@ -80,11 +80,25 @@ class TutorApp(App[None]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, CourseMapScreen):
             self.pop_screen()
 
+    def mode_stack(self, mode: str) -> list[Screen[object]]:
+        """The screens of a mode (none if it has not been visited yet)."""
+        try:
+            return list(self.get_screen_stack(mode))
+        except KeyError:
+            return []
+
     def action_help(self) -> None:
         from tutor.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(), "help")
+        kept = self.get_screen("help")
+        if any(kept in self.mode_stack(mode) for mode in self.MODES):
+            self.push_screen(HelpScreen())  # still open over another mode's screen: a fresh one here
+        else:
+            self.push_screen(kept)
 
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson in the course mode, replacing any lesson already open there."""

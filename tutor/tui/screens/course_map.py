@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
+
+from tutor.tui.screens.base import TutorScreen
+from tutor.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from tutor.course.model import Lesson
@@ -28,7 +30,7 @@ def progress_bar(done: int, total: int, width: int = 5) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class CourseMapScreen(Screen[None]):
+class CourseMapScreen(TutorScreen[None]):
     """Lessons in order with their progress."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -44,7 +46,7 @@ class CourseMapScreen(Screen[None]):
         yield Header(icon="∿")
         yield Static(id="continue")
         yield OptionList(id="lessons")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_lessons()

@@ -16,17 +16,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Header, Input, Static, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
 from tutor.course.experiments import describe
 from tutor.tasks import registry
-from tutor.tasks.base import METRIC_LABELS, RECURRENT
+from tutor.tasks.base import METRIC_LABELS, RECURRENT, Task
 from tutor.training.control import Switches
 from tutor.training.protocol import BatchReport, DoneReport
 from tutor.tui.messages import ExperimentJudged
+from tutor.tui.screens.base import TutorScreen
 from tutor.tui.training import BatchProgress, EpochDone, StageProgress, TrainingDone, run_training
+from tutor.tui.widgets.keybar import KeyBar
 from tutor.tui.widgets.live_panel import LivePanel
 from tutor.tui.widgets.runs_panel import RunsPanel
 from tutor.tui.widgets.setup_form import FIRST, FieldError, SetupForm, free_play_defaults
@@ -44,12 +45,33 @@ def run_label(config: dict[str, Any]) -> str:
     return task.label(config) if task is not None else str(config.get("model"))
 
 
+def duration(seconds: float) -> str:
+    """A time as the status line says it: "340 ms", "6.6 s", "2 min 05 s"."""
+    if seconds < 1.0:
+        return f"{max(seconds * 1000, 1):.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def task_of(config: dict[str, Any]) -> Task | None:
+    """The task a config names (None if it names none the registry has)."""
+    return registry.TASKS.get(str(config.get("task")))
+
+
+def scored_on(config: dict[str, Any]) -> str:
+    """What the lessons call the part scored after each epoch: "val", or "test" (NYSE)."""
+    task = task_of(config)
+    return task.scored_on if task is not None else "val"
+
+
 def sizes_text(sizes: dict[str, int]) -> str:
     """The data a run actually used, e.g. "20,000/5,000 examples"."""
     return f"{sizes['train']:,}/{sizes['val']:,} examples" if "train" in sizes and "val" in sizes else ""
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(TutorScreen[None]):
     """Train a recurrent network on a task and watch loss, metric and per-step gradients."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,6 +90,8 @@ class DashboardScreen(Screen[None]):
         self.experiment: Exercise | None = None
         self.config: dict[str, Any] = {}  # the settings of the run under way (or the last one)
         self.progress: BatchReport | None = None
+        self.epochs_done = 0  # epochs the run under way has finished
+        self.epoch_seconds = 0.0  # its training time when the last epoch ended (pauses excluded)
         self.result: DoneReport | None = None  # the last finished run
         self.verdict: CheckResult | None = None  # the last experiment run's, as the course judged it
         self.status_note = "Set up a run, then press ctrl+r."
@@ -86,13 +110,16 @@ class DashboardScreen(Screen[None]):
                 yield LivePanel(id="live-grid")
             with TabPane("Runs", id="runs"):
                 yield RunsPanel(self.app.course.store, id="runs-panel")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.config = free_play_defaults(FIRST["task"], FIRST["model"])
         self.redraw(force=True)
         self.set_interval(REDRAW_INTERVAL, self.redraw)
-        self.query_one("#f-model").focus()
+        # The tab strip, not a field: the first Tab then lands on Task, then Model; and focus in
+        # the Setup pane would switch the tabs back to Setup when a lesson's experiment has
+        # already shown Live (the experiment can arrive before this runs on a first visit).
+        self.query_one(Tabs).focus()
 
     @property
     def form(self) -> SetupForm:
@@ -145,8 +172,10 @@ class DashboardScreen(Screen[None]):
             task.metric if task is not None else "accuracy",
             baseline=task is not None and task.is_baseline(model),
             recurrent=model in RECURRENT,
+            scored_on=scored_on(config),
         )
         self.progress = None
+        self.epochs_done, self.epoch_seconds = 0, 0.0
         self.result = None
         self.verdict = None
         self.switches = Switches()
@@ -167,13 +196,13 @@ class DashboardScreen(Screen[None]):
             paused = self.switches.toggle_pause()
             self.status_note = "paused: ctrl+g resumes" if paused else "resumed"
             self.form.set_paused(paused)
-            self.redraw(force=True)
+            self.redraw_status()
 
     def action_stop(self) -> None:
         if self.switches is not None:
             self.switches.request_stop()
             self.status_note = "stopping after this batch…"
-            self.redraw(force=True)
+            self.redraw_status()
 
     def action_leave_experiment(self) -> None:
         self.experiment = None
@@ -191,6 +220,14 @@ class DashboardScreen(Screen[None]):
         config = self.form.load_experiment(exercise)
         self.refresh_bindings()
         self.begin(config)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a setting starts the run; while one trains, it moves on to the next field."""
+        event.stop()
+        if self.training:
+            self.focus_next()
+        else:
+            self.action_start()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"b-start": self.action_start, "b-pause": self.action_pause, "b-stop": self.action_stop}
@@ -211,6 +248,7 @@ class DashboardScreen(Screen[None]):
 
     def on_batch_progress(self, message: BatchProgress) -> None:
         self.progress = message.report
+        self.live.add_batches(message.report)
         if self.status_note == "starting…" or self.status_note.startswith("preparing"):
             self.status_note = "training…"  # the data is ready: that note is out of date
         self.status_dirty = True
@@ -225,7 +263,7 @@ class DashboardScreen(Screen[None]):
             self.live.add_lasso_step(float(info["val_accuracy"]))
             self.status_note = (
                 f"lasso λ {info['step']}/{info['steps']}: {info['nonzero']} words, "
-                f"val accuracy {info['val_accuracy']:.3f}"
+                f"{scored_on(self.config)} accuracy {info['val_accuracy']:.3f}"
             )
         elif stage in ("evaluate", "test"):
             self.status_note = f"scoring on the {'validation' if stage == 'evaluate' else 'test'} part…"
@@ -234,8 +272,11 @@ class DashboardScreen(Screen[None]):
         self.status_dirty = True
 
     def on_epoch_done(self, message: EpochDone) -> None:
-        self.live.add_epoch(message.report)
-        self.status_note = f"epoch {message.report.epoch + 1} done" + self.timing(message.report.seconds)
+        report = message.report
+        self.live.add_epoch(report)
+        took = report.seconds - self.epoch_seconds  # the report's seconds count from the first batch
+        self.epochs_done, self.epoch_seconds = report.epoch + 1, report.seconds
+        self.status_note = f"epoch {report.epoch + 1} took {duration(took)}" if self.show_timing else ""
         self.status_dirty = True
 
     def on_training_done(self, message: TrainingDone) -> None:
@@ -266,7 +307,15 @@ class DashboardScreen(Screen[None]):
         if done.finished:
             self.form.show_last_run(describe(done.config, done.sizes))
             self.save_run(done)
-            if self.experiment is not None:
+            if self.experiment is not None and done.stopped:
+                self.notify(
+                    "A run you stopped is not the experiment: it is kept in Runs, marked stopped, but not judged. "
+                    "Run it to the end (fewer epochs, if the experiment lets you set them).",
+                    title="Not judged",
+                    severity="warning",
+                    timeout=10,
+                )
+            elif self.experiment is not None:
                 self.judge_experiment(self.experiment, done)
         self.redraw(force=True)
 
@@ -280,25 +329,34 @@ class DashboardScreen(Screen[None]):
             return "diverged: the loss blew up; try a smaller learning rate"
         if done.baseline:
             return "fitted: " + self.figures(done) + self.timing(done.seconds) + used
+        planned = done.config.get("epochs")
         if not done.epochs:
-            return "stopped before the first epoch ended"
-        how = "stopped" if done.stopped else "finished"
+            return "stopped by you before the first epoch ended: nothing kept"
         figures = self.figures(done, train=False)
-        return f"{how} after {done.epochs} epoch(s): {figures}{self.timing(done.seconds)}{used}"
+        if done.stopped:
+            of = f" of {planned}" if planned else ""
+            return f"stopped by you after {done.epochs}{of} epochs: {figures}{used}"
+        epochs = f"{done.epochs} epoch" + ("" if done.epochs == 1 else "s")
+        return f"finished {epochs}{self.timing(done.seconds)}: {figures}{used}"
 
     def figures(self, done: DoneReport, train: bool = True) -> str:
-        """The final validation (and training) figure of a run, e.g. "val R² 0.413 (train 0.571)"."""
+        """The final figures of a run as its lesson names them, e.g. "test R² 0.413 (train 0.571)"."""
         metric = done.metric
+        name = METRIC_LABELS.get(metric, metric)
+        part = scored_on(done.config)
         val = done.metrics.get(f"val_{metric}")
+        test = done.metrics.get(f"test_{metric}")
         fit = done.metrics.get(metric) if train else None  # epoch runs show it in their curves
         if val is None:
-            return "no validation figure"
-        text = f"val {METRIC_LABELS.get(metric, metric)} {val:.3f}"
+            return f"no {part} figure"
+        text = f"{part} {name} {val:.3f}"
+        if test is not None and part != "test" and test != val:  # a separate test part was scored too
+            text += f", test {test:.3f}"
         return text + (f" (train {fit:.3f})" if fit is not None else "")
 
     def timing(self, seconds: float) -> str:
-        """ " in 1.2 s", unless timing is hidden."""
-        return f" in {seconds:.1f} s" if self.show_timing else ""
+        """ " in 1.2 s", unless timing is hidden (or unknown: a run that never started)."""
+        return f" in {duration(seconds)}" if self.show_timing and seconds > 0 else ""
 
     def save_run(self, done: DoneReport) -> None:
         """Keep the finished run so it can be overlaid later."""
@@ -308,7 +366,9 @@ class DashboardScreen(Screen[None]):
         history["metrics"] = done.metrics
         history["sizes"] = done.sizes
         config = {**done.config, "epochs_trained": done.epochs} if done.epochs else dict(done.config)
-        self.runs.keep(run_label(done.config), config, history)
+        if done.stopped:
+            config["stopped"] = True
+        self.runs.keep(run_label(done.config), config, history, metric=done.metric)
 
     def judge_experiment(self, exercise: Exercise, done: DoneReport) -> None:
         """Have the course judge the run on the experiment, record the attempt, report the verdict."""
@@ -346,18 +406,40 @@ class DashboardScreen(Screen[None]):
         config = self.config
         text.append(run_label(config), style="bold")
         # where the run is and how it ended come first: at 80 columns the line's end is cut off
-        if self.progress is not None and self.training:
-            p = self.progress
-            text.append(f" · ep {p.epoch + 1}/{config.get('epochs')} batch {p.batch}/{p.batches} · loss {p.loss:.3f}")
-        text.append(" · " + self.status_note)
+        text.append(self.position())
+        if self.status_note:
+            text.append(" · " + self.status_note)
         if not self.live.baseline and config.get("lr") is not None:
             text.append(f" · {config.get('optimizer')} lr={config.get('lr')}", style="dim")
         return text
 
+    def position(self) -> str:
+        """Where a training run is: " · epoch 4/10 batch 3/16 · loss 0.215" ("" when idle or fitting).
+
+        The epoch counts from the epochs reported done: batch reports are sparser (a few a second)
+        and may still describe an epoch that has since ended.
+        """
+        if not self.training or self.live.baseline or self.epochs_done == 0 and self.progress is None:
+            return ""
+        planned = self.config.get("epochs")
+        current = self.epochs_done + 1
+        if planned is not None and current > int(planned):
+            return f" · {self.epochs_done}/{planned} epochs done"
+        p = self.progress
+        if p is not None and p.epoch + 1 == current:
+            return f" · epoch {current}/{planned} batch {p.batch}/{p.batches} · loss {p.loss:.3f}"
+        return f" · epoch {current}/{planned}"
+
     def redraw(self, force: bool = False) -> None:
         """Redraw what changed since the last tick (called on a timer; `force` redraws all)."""
+        if not self.is_current and not force:
+            return  # out of sight (another mode, or help over it): what changed waits for the next tick in view
         if self.status_dirty or force:
-            self.status_dirty = False
-            # fixed height, so no layout pass: a layout would repaint every plot
-            self.query_one("#run-status", Static).update(self.status_text(), layout=False)
+            self.redraw_status()
         self.live.redraw(force, self.training)
+
+    def redraw_status(self) -> None:
+        """The status line alone (a key's answer: the plots redraw on their own schedule)."""
+        self.status_dirty = False
+        # fixed height, so no layout pass: a layout would repaint every plot
+        self.query_one("#run-status", Static).update(self.status_text(), layout=False)

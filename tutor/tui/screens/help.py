@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Static
+
+from tutor.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from tutor.tui.app import TutorApp
 
 HELP_MARKDOWN = """\
 # Help
@@ -98,19 +104,34 @@ trained (`tutor train imdb --out ...`; files in your tutor folder's `models/` ar
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and what each view shows."""
+    """Keys and what each view shows.
+
+    Drawn by Rich as one widget rather than as Textual's Markdown widget (a widget per block and
+    table cell, a few hundred here): built in a few milliseconds, so F1 answers at once even while
+    a run trains. The app keeps one instance (installed as "help") and shows it again.
+    """
+
+    app: TutorApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "dismiss", "Close"),
+        # the modes' keys close help first, so it is never left open over another mode's screen
+        Binding("f2", "leave('map')", "Course", show=False),
+        Binding("f3", "leave('train')", "Train", show=False),
+        Binding("f4", "leave('play')", "Play", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP_MARKDOWN)
-        yield Footer(compact=True)
+            yield Static(Markdown(HELP_MARKDOWN), id="help-text")
+        yield KeyBar()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
         self.query_one("#help-body").focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+    def action_leave(self, mode: str) -> None:
+        self.dismiss()
+        self.app.call_later(self.app.action_goto_mode, mode)

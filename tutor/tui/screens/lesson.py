@@ -10,13 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Offset, Region, Spacing
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
+from textual.widgets import Button, Header, Markdown, Static, TextArea
 
 from tutor.tui.messages import ExperimentJudged
+from tutor.tui.screens.base import TutorScreen
 from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, CodePanel, ExerciseChecked, ExercisePanel
+from tutor.tui.widgets.focus_scroll import FocusScroll
+from tutor.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -35,7 +37,7 @@ def focus_panel(panel: ExercisePanel) -> None:
     target.focus(scroll_visible=False)
 
 
-class LessonScreen(Screen[None]):
+class LessonScreen(TutorScreen[None]):
     """One lesson, read top to bottom, with its exercises after the prose."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -75,7 +77,7 @@ class LessonScreen(Screen[None]):
         lesson = self.lesson
         yield Header(icon="∿")
         with Horizontal(id="lesson-body"):
-            with VerticalScroll(id="lesson-scroll"):
+            with FocusScroll(id="lesson-scroll"):
                 yield Markdown(id="prose")
                 if lesson.exercises:
                     yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
@@ -87,7 +89,7 @@ class LessonScreen(Screen[None]):
                     yield Button(f"Open lesson {following.number} (ctrl+n)", id="next-lesson", compact=True)
             if lesson.views:
                 yield ViewPanel(lesson.views, id="view-panel")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works; help lists it
+        yield KeyBar(show_command_palette=False)  # ctrl+p still works; help lists it
 
     async def on_mount(self) -> None:
         lesson = self.lesson

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Header, Static, TextArea
 
+from tutor.tui.screens.base import TutorScreen
+from tutor.tui.widgets.keybar import KeyBar
 from tutor.tui.widgets.model_picker import BUNDLED, ModelPicker
 from tutor.tui.widgets.plots import CachedPlot, plot_series
 
@@ -104,7 +105,7 @@ def coloured_words(tokens: list[str], trajectory: list[float], start: float = 0.
     return text
 
 
-class PlaygroundScreen(Screen[None]):
+class PlaygroundScreen(TutorScreen[None]):
     """Sentiment of a typed review: probability, label, words coloured by their push."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -132,7 +133,7 @@ class PlaygroundScreen(Screen[None]):
             with VerticalScroll(id="words-box"):
                 yield Static(id="words")
             yield CachedPlot(id="trajectory")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#review").focus()

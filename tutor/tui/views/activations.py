@@ -9,12 +9,11 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot
+from tutor.tui.widgets.plots import CachedPlot, Figure, Series
 
 Z_RANGE = (-6.0, 6.0)
 POINTS = 241  # z in steps of 0.05: z = 0, where σ′ and tanh′ peak, is one of them
-COLOURS = {"sigmoid": "blue", "tanh": "orange", "relu": "green"}  # plotext's names
-RICH_COLOURS = {"sigmoid": "blue", "tanh": "dark_orange", "relu": "green"}  # the same, for Rich
+RICH_COLOURS = {"sigmoid": "blue", "tanh": "dark_orange", "relu": "green"}  # curves and caption alike
 
 
 def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -23,8 +22,9 @@ def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.nd
 
     z = np.linspace(*Z_RANGE, points)
     curves: dict[str, np.ndarray] = {}
-    for name in COLOURS:
+    for name in RICH_COLOURS:
         g, dg = ACTIVATIONS[name]
+        assert dg is not None  # only softmax has no elementwise derivative
         a = g(z.copy())
         curves[name] = a
         curves[name + "'"] = dg(a)  # the engine writes g′ through the output a = g(z)
@@ -50,28 +50,21 @@ class ActivationsView(LiveView):
     def show(self, data: object) -> None:
         z = self.z.tolist()
         for plot_id, suffix, title, ylim in (
-            ("#act-g", "", "g(z)", (-1.1, 2.0)),
-            ("#act-dg", "'", "g′(z)", (-0.05, 1.1)),
+            ("#act-g", "", "g(z)", (-1.0, 2.0)),
+            ("#act-dg", "'", "g′(z)", (0.0, 1.0)),
         ):
-            plot = self.query_one(plot_id, CachedPlot)
-            plt = plot.plt
-            plt.clear_data()
-            plt.clear_figure()
-            plt.title(title)
-            for name, colour in COLOURS.items():
-                plt.plot(
-                    z,
-                    self.curves[name + suffix].tolist(),
-                    label=name + ("′" if suffix else ""),
-                    color=colour,
-                    marker="braille",
+            series = [
+                Series(z, self.curves[name + suffix].tolist(), name + ("′" if suffix else ""), colour)
+                for name, colour in RICH_COLOURS.items()
+            ]
+            # ReLU climbs to 6: clip it so σ and tanh keep their detail
+            self.query_one(plot_id, CachedPlot).show(
+                Figure(
+                    title, series, ylim=ylim, clip_y=True, xticks=[-6, -3, 0, 3, 6], xlabels=["-6", "-3", "0", "3", "6"]
                 )
-            plt.ylim(*ylim)  # ReLU climbs to 6: clip it so σ and tanh keep their detail
-            plt.xticks([-6, -3, 0, 3, 6])
-            plt.yticks([0, 0.25, 0.5, 0.75, 1.0] if suffix else [-1, 0, 1, 2])
-            plot.replot()
+            )
         caption = Text()
-        for name in COLOURS:
+        for name in RICH_COLOURS:
             d = self.curves[name + "'"]
             peak = int(np.argmax(d))
             caption.append(f"max {name}′ = {d[peak]:.2f}", style=f"bold {RICH_COLOURS[name]}")

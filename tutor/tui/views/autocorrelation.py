@@ -10,11 +10,10 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot
+from tutor.tui.widgets.plots import CachedPlot, Figure, Series
 
 MAX_LAG = 20
-COLOURS = {"log_volume": "blue", "log_volatility": "orange", "DJ_return": "green"}  # plotext names
-RICH = {"log_volume": "blue", "log_volatility": "dark_orange", "DJ_return": "green"}
+RICH = {"log_volume": "blue", "log_volatility": "dark_orange", "DJ_return": "green"}  # curves and table alike
 TABLE_LAGS = (1, 2, 5, 10, 20)
 
 
@@ -24,7 +23,7 @@ def nyse_autocorrelations(max_lag: int = MAX_LAG) -> dict[str, np.ndarray]:
     from tutor.data.nyse import COLUMNS
 
     series = load_nyse()
-    return {name: autocorrelation(series.raw[:, COLUMNS.index(name)], max_lag)[1:] for name in COLOURS}
+    return {name: autocorrelation(series.raw[:, COLUMNS.index(name)], max_lag)[1:] for name in RICH}
 
 
 class AutocorrelationView(LiveView):
@@ -42,19 +41,17 @@ class AutocorrelationView(LiveView):
 
     def show(self, data: Any) -> None:
         self.acf = data
-        plot = self.query_one("#acf-plot", CachedPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("r(k) against the lag k in trading days")
         lags = list(range(1, MAX_LAG + 1))
-        for name, values in data.items():
-            plt.plot(lags, values.tolist(), label=name, color=COLOURS[name], marker="braille")
-        plt.hline(0.0, "gray")
-        plt.ylim(-0.1, 1.0)
-        plt.xticks([1, 5, 10, 15, 20])
-        plt.yticks([0, 0.25, 0.5, 0.75, 1.0])
-        plot.replot()
+        self.query_one("#acf-plot", CachedPlot).show(
+            Figure(
+                "r(k) against the lag k in trading days",
+                [Series(lags, values.tolist(), name, RICH[name]) for name, values in data.items()],
+                ylim=(-0.1, 1.0),
+                xticks=[1, 5, 10, 15, 20],
+                xlabels=["1", "5", "10", "15", "20"],
+                hlines=[(0.0, "grey50")],
+            )
+        )
         table = Text("lag k          " + "".join(f"{k:>7}" for k in TABLE_LAGS) + "\n", style="dim")
         for name, values in data.items():
             table.append(f"{name:<15}", style=f"bold {RICH[name]}")

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot, int_ticks
+from tutor.tui.widgets.plots import CachedPlot, Figure, Series, int_ticks
 
 LENGTHS = (5, 10, 20, 30, 50, 75, 100, 150)
 DEFAULT_LENGTH = 50  # the lesson's table: the RNN's ratio is 1e-4 here, the LSTM's 1e-2
@@ -80,25 +80,19 @@ class GradNormsView(LiveView):
     def show(self, data: Any) -> None:
         self.result = data
         r: StepNorms = data
-        plot = self.query_one("#gn-plot", CachedPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(f"‖∂L/∂hₜ‖ for t = 1 … {r.length} (log scale)")
         steps = list(range(1, r.length + 1))
-        # log10 on a linear axis, labelled 1e-k: plotext's own log ticks print long decimals
-        logs = {model: np.log10(np.maximum(r.norms[model], 1e-30)) for model in MODELS}
-        for model, (_, colour) in MODELS.items():
-            plt.plot(steps, logs[model].tolist(), label=model, color=colour, marker="braille")
-        low = int(np.floor(min(v.min() for v in logs.values())))
-        high = int(np.ceil(max(v.max() for v in logs.values())))
-        every = max(1, (high - low) // 6)
-        exponents = list(range(high, low - 1, -every))
-        plt.yticks(exponents, [f"1e{e}" for e in exponents])
-        plt.ylim(low, high)
-        plt.xticks(int_ticks(r.length))
-        plt.xlabel("time step t")
-        plot.replot()
+        self.query_one("#gn-plot", CachedPlot).show(
+            Figure(
+                f"‖∂L/∂hₜ‖ for t = 1 … {r.length}",
+                [
+                    Series(steps, np.maximum(r.norms[model], 1e-30).tolist(), model, colour)
+                    for model, (_, colour) in MODELS.items()
+                ],
+                log_y=True,
+                xticks=[float(t) for t in int_ticks(r.length)],
+                xlabels=[f"t={t}" if i == 0 else str(t) for i, t in enumerate(int_ticks(r.length))],
+            )
+        )
         caption = Text(f"T = {r.length}   ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖:  ")
         for model, (_, colour) in MODELS.items():
             caption.append(f"{model} {r.ratio(model):.1e}", style=f"bold {colour}")

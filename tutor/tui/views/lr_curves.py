@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot, int_ticks
+from tutor.tui.widgets.plots import CachedPlot, Figure, Series, int_ticks
 
 # the lesson 5 experiment's preset; only the learning rate changes between the curves
 PRESET = {
@@ -111,22 +111,20 @@ class LrCurvesView(LiveView):
     def show(self, data: Any) -> None:
         self.curves = list(data)
         shown = self.curves + self.saved
-        plot = self.query_one("#lr-plot", CachedPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("training loss per epoch")
-        for c in shown:
-            plt.plot(
-                list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour, marker="braille"
+        ticks = int_ticks(max((len(c.loss) for c in shown), default=1))
+        # ρ = 10 sits two decades above the others: on a linear axis it squashes them into one line
+        self.query_one("#lr-plot", CachedPlot).show(
+            Figure(
+                "training loss by epoch",
+                [Series(list(range(1, len(c.loss) + 1)), c.loss, f"ρ={c.lr:g}", RICH[c.colour]) for c in shown],
+                log_y=None,
+                xticks=[float(t) for t in ticks],
             )
-        plt.xticks([float(t) for t in int_ticks(max((len(c.loss) for c in shown), default=1))])
-        plt.xlabel("epoch")
-        plot.replot()
+        )
         caption = Text("validation accuracy: ", style="dim")
         for c in shown:
             acc = "diverged" if c.diverged else ("–" if c.val_accuracy is None else f"{c.val_accuracy:.2f}")
-            caption.append(f"ρ={c.lr:g} {acc}", style=f"bold {RICH[c.colour]}")
+            caption.append(f"ρ={c.lr:g} ({c.label}) {acc}", style=f"bold {RICH[c.colour]}")
             caption.append("  ")
         caption.append("\nSame data, model and seed; only the step size differs.", style="dim")
         self.query_one("#lr-caption", Static).update(caption)

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot
+from tutor.tui.widgets.plots import CachedPlot, Figure, Series
 
 LAG = 5
 ZOOM_DAYS = 120  # about six months: short enough to see single days
@@ -40,6 +40,25 @@ def ar_forecast(day_of_week: bool = False, lag: int = LAG) -> Forecast:
     days = data.dates[test].astype("datetime64[D]").astype(float)  # days since 1970-01-01
     years = 1970 + days / 365.2425
     return Forecast(years, data.y[test], predicted, forecast.r2(data.y[test], predicted), day_of_week)
+
+
+def year_fraction(day: np.datetime64) -> float:
+    """A date as the fractional year the plot's x axis counts in."""
+    return 1970 + float(day.astype("datetime64[D]").astype(float)) / 365.2425
+
+
+def date_ticks(start: float, end: float) -> tuple[list[float], list[str]]:
+    """Ticks on the first day of years (a span of years) or of months ("Jul 1986"), as dates."""
+    first, last = int(np.floor(start)), int(np.ceil(end))
+    if end - start >= 2:
+        years = [y for y in range(first, last + 1) if start - 0.02 <= y <= end]  # 2 Jan 1980 counts as 1980
+        return [float(y) for y in years], [str(y) for y in years]
+    months = np.arange(np.datetime64(f"{first}-01", "M"), np.datetime64(f"{last}-12", "M") + 1, dtype="datetime64[M]")
+    inside = [m for m in months if start <= year_fraction(m) <= end]
+    every = max(1, len(inside) // 3)  # three or four labels fit a narrow plot
+    chosen = inside[::every]
+    labels = [m.astype(object).strftime("%b %Y") for m in chosen]
+    return [year_fraction(m) for m in chosen], labels
 
 
 class NyseForecastView(LiveView):
@@ -76,18 +95,21 @@ class NyseForecastView(LiveView):
         self.result = data
         f: Forecast = data
         part = slice(-ZOOM_DAYS, None) if self.zoomed else slice(None)
-        plot = self.query_one("#nyse-plot", CachedPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
         model = f"AR({LAG})" + (" + day of week" if f.day_of_week else "")
-        plt.title(f"{model}: test R² = {f.r2:.2f}")
-        x = f.years[part].tolist()
-        plt.plot(x, f.actual[part].tolist(), label="actual", color="gray", marker="braille")
-        plt.plot(x, f.predicted[part].tolist(), label="predicted", color="blue", marker="braille")
-        if not self.zoomed:
-            plt.xticks(list(range(1980, 1988)), [str(y) for y in range(1980, 1988)])
-        plot.replot()
+        x = f.years[part]
+        ticks, labels = date_ticks(float(x[0]), float(x[-1]))
+        self.query_one("#nyse-plot", CachedPlot).show(
+            Figure(
+                f"{model}: test R² = {f.r2:.2f}",
+                [
+                    Series(x.tolist(), f.actual[part].tolist(), "actual", "grey62"),
+                    Series(x.tolist(), f.predicted[part].tolist(), "predicted", "blue"),
+                ],
+                xticks=ticks,
+                xlabels=labels,
+                xlim=(min(float(x[0]), ticks[0] if ticks else float(x[0])), float(x[-1])),
+            )
+        )
         where = f"the last {ZOOM_DAYS} test days" if self.zoomed else f"all {len(f.years):,} test days"
         self.query_one("#nyse-caption", Static).update(
             f"Standardised log volume, {where}. Fitted by least squares on 1962–1979 "

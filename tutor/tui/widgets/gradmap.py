@@ -29,6 +29,14 @@ PALETTE = [
 LABEL_WIDTH = 5  # the epoch number left of each row
 
 
+def short_number(value: float) -> str:
+    """A norm for the colour scale's ends: "0.012", "3.4", or "5e-6" (not "1e-5.3")."""
+    if 1e-3 <= value < 1e3:
+        return f"{value:.2g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def bin_columns(row: np.ndarray, width: int) -> np.ndarray:
     """Resample one epoch's per-step norms to `width` columns (mean over each block of steps)."""
     steps = len(row)
@@ -123,8 +131,8 @@ class GradHeatmap(Widget):
         axis_width = cells * repeat
         right = f"t={steps}"
         text.append(" " * LABEL_WIDTH + "t=1".ljust(max(axis_width - len(right), 4)) + right + "\n", style="dim")
-        text.append(" " * LABEL_WIDTH + f"1e{lo:.1f} ", style="dim")
+        text.append(" " * LABEL_WIDTH + short_number(10**lo) + " ", style="dim")
         for level in range(0, LEVELS, 2):
             text.append(" ", style=PALETTE[level])
-        text.append(f" 1e{hi:.1f}", style="dim")
+        text.append(" " + short_number(10**hi), style="dim")
         return text
