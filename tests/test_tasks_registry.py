@@ -208,3 +208,17 @@ def test_a_new_task_is_one_class_and_one_registry_line(monkeypatch):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["task"] == "echo" and out["config"]["echo_len"] == 4 and 0 <= out["val_accuracy"] <= 1
+
+
+def test_what_a_task_calls_its_scored_part_matches_what_it_scores():
+    # The dashboard names "val_" figures by Task.scored_on (NYSE: "test R²", as lesson 10 does).
+    # A task that says "test" must really score its test part after each epoch: its val and test
+    # figures are then one and the same. (Give NYSE a validation period, and this says to set "val".)
+    from tutor.tasks.registry import TASKS, run
+
+    assert {name: task.scored_on for name, task in TASKS.items()}["imdb"] == "val"
+    for name, task in TASKS.items():
+        if task.scored_on == "test":
+            model = next(m for m in task.models if task.is_baseline(m))
+            metrics = run({"task": name, "model": model}).metrics
+            assert metrics["val_" + task.metric] == metrics["test_" + task.metric], name
