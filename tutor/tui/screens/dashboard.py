@@ -163,9 +163,27 @@ class DashboardScreen(TutorScreen[None]):
         self.begin(config)
 
     def begin(self, config: dict[str, Any]) -> None:
-        """Start training `config` in a thread worker and show the Live tab."""
-        self.config = config
+        """Start training `config` in a thread worker and show the Live tab.
+
+        A run on data that is not on this machine yet (the IMDb reviews) first offers to download
+        it, and starts once it is here.
+        """
         task = registry.TASKS.get(str(config.get("task")))
+        if task is not None and task.needs_download and not config.get("source"):
+            from tutor.tui.widgets.download import DataDownload, imdb_missing
+
+            if imdb_missing():
+
+                def downloaded(yes: bool | None) -> None:
+                    if yes:
+                        self.begin(config)
+                    else:
+                        self.status_note = "not started: this run needs the IMDb reviews (ctrl+r offers them again)"
+                        self.redraw_status()
+
+                self.app.push_screen(DataDownload(), downloaded)
+                return
+        self.config = config
         model = str(config.get("model"))
         self.live.begin(
             config,
