@@ -256,6 +256,24 @@ async def test_hidden_state_of_an_untrained_rnn_follows_the_sentence(no_model, t
 
 
 @run_async
+async def test_hidden_state_is_scaled_to_the_sentence_and_keeps_its_words_whole_and_in_view(tmp_path):
+    # the real bundled model: its states for the default sentence are small (|h| < 0.11)
+    app = views_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_view(pilot, "recurrent-network")
+        peak = float(np.max(np.abs(view.result.states)))
+        header = str(view.query_one("#hs-words").render())
+        assert header.split() == view.result.words  # every word whole ("wonderful", not "wonder")
+        legend = str(view.query_one("#hs-source").render())
+        assert "scaled to this sentence's largest |h|" in legend and f"+{peak:.2g}" in legend
+        scroll = view.query_one(".view-scroll")
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        words = view.query_one("#hs-words")
+        assert scroll.scroll_y > 0 and words.region.bottom <= scroll.region.y  # the words stay above the rows
+
+
+@run_async
 async def test_hidden_state_uses_the_bundled_model_when_present(tiny_model, tmp_path):
     app = views_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,17 @@ def cell_style(value: float, scale: float = 1.0) -> Style:
     """The background for one state value (|value| / scale picks the strength)."""
     level = min(round(abs(value) / scale * (LEVELS - 1)), LEVELS - 1)
     return (POSITIVE if value >= 0 else NEGATIVE)[level]
+
+
+def colour_scale(states: np.ndarray) -> float:
+    """The |value| the strongest colour stands for: the sentence's largest |h|, to two figures.
+
+    A fixed ±1 scale (tanh's range) left a trained layer's small states in one flat colour: the
+    bundled model's stay below 0.11 for the default sentence. Never below 0.01.
+    """
+    peak = max(float(np.max(np.abs(states))) if states.size else 0.0, 0.01)
+    step = 10.0 ** (math.floor(math.log10(peak)) - 1)
+    return min(math.ceil(peak / step - 1e-9) * step, 1.0)
 
 
 @dataclass
@@ -105,34 +117,66 @@ def sentence_states(sentence: str) -> States:
     return states if states is not None else untrained_states(words)
 
 
-def heat_map(s: States, width: int) -> Text:
-    """Rows are units, columns words; each cell's colour (and, when wide enough, its text) is Aₗₖ."""
+@dataclass
+class HeatMap:
+    """The view's parts: the words (kept in view above the rows), a row per unit, the colour legend."""
+
+    header: Text
+    rows: Text
+    legend: Text
+    shown: int  # words drawn, from the first
+    values: bool  # whether each cell carries its number
+
+
+def column_widths(words: list[str], width: int, minimum: int) -> list[int]:
+    """Each word's column: the word in full, and at least `minimum` wide, one space apart."""
+    return [max(len(word), minimum) + 1 for word in words]
+
+
+def heat_map(s: States, width: int) -> HeatMap:
+    """Rows are units, columns words; each cell's colour (and, when all words fit, its number) is Aₗₖ.
+
+    Whole words only: every column is as wide as its word. When the numbers do not leave room
+    for every word, the cells keep only their colour; when even that is too wide, the first
+    words that fit are shown and the legend says how many.
+    """
     n_units = min(s.states.shape[1], MAX_UNITS)
-    cell = min(max((width - LABEL) // max(len(s.words), 1), 3), 8)
-    shown = max(min(len(s.words), (width - LABEL) // cell), 1)
-    text = Text(" " * LABEL)
-    for word in s.words[:shown]:
-        text.append(word[: cell - 1].ljust(cell), style="bold")
-    text.append("\n")
+    scale = colour_scale(s.states[:, :n_units])
+    room = width - LABEL
+    values = sum(column_widths(s.words, room, 5)) <= room  # "+0.03" is five wide
+    widths = column_widths(s.words, room, 5 if values else 2)
+    shown, used = 0, 0
+    for w in widths:
+        if used + w > room:
+            break
+        shown, used = shown + 1, used + w
+    shown = max(shown, 1)
+    header = Text(" " * LABEL, no_wrap=True, overflow="crop")
+    for word, w in zip(s.words[:shown], widths, strict=False):
+        header.append(word.ljust(w), style="bold")
+    rows = Text(no_wrap=True, overflow="crop")
+    decimals = 2 if scale < 0.5 else 1
     for k in range(n_units):
-        text.append(f"h{k + 1:<{LABEL - 1}}", style="dim")
-        for t in range(shown):
+        rows.append(f"h{k + 1:<{LABEL - 1}}", style="dim")
+        for t, w in zip(range(shown), widths, strict=False):
             value = float(s.states[t, k])
-            label = f"{value:+.1f}" if cell >= 5 else ""
-            text.append(label.center(cell), style=cell_style(value))
-        text.append("\n")
-    text.append(" " * LABEL)
-    text.append("−1 ", style="dim")
+            label = f"{value:+.{decimals}f}" if values else ""
+            rows.append(label.center(w - 1) + " ", style=cell_style(value, scale))
+        if k < n_units - 1:
+            rows.append("\n")
+    legend = Text(" " * LABEL)
+    legend.append(f"−{scale:.2g} ", style="dim")
     for i in range(LEVELS - 1, -1, -2):
-        text.append(" ", style=NEGATIVE[i])
+        legend.append(" ", style=NEGATIVE[i])
     for i in range(0, LEVELS, 2):
-        text.append(" ", style=POSITIVE[i])
-    text.append(" +1", style="dim")
+        legend.append(" ", style=POSITIVE[i])
+    legend.append(f" +{scale:.2g}", style="dim")
+    legend.append("  (scaled to this sentence's largest |h|)", style="dim")
     if shown < len(s.words):
-        text.append(f"   first {shown} of {len(s.words)} words (widen the terminal for more)", style="dim")
+        legend.append(f"\n{' ' * LABEL}first {shown} of {len(s.words)} words: widen the terminal for more", style="dim")
     if n_units < s.states.shape[1]:
-        text.append(f"   units 1–{n_units} of {s.states.shape[1]}", style="dim")
-    return text
+        legend.append(f"\n{' ' * LABEL}units 1–{n_units} of {s.states.shape[1]}", style="dim")
+    return HeatMap(header, rows, legend, shown, values)
 
 
 class HiddenStateView(LiveView):
@@ -142,6 +186,7 @@ class HiddenStateView(LiveView):
 
     def compose_body(self) -> ComposeResult:
         yield Input(DEFAULT_SENTENCE, placeholder="a sentence, then Enter", id="hs-sentence")
+        yield Static(id="hs-words")  # the words stay in view while the units scroll
         with VerticalScroll(classes="view-scroll"):
             yield Static(id="hs-map")
         yield Static(classes="view-caption", id="hs-source")
@@ -163,6 +208,14 @@ class HiddenStateView(LiveView):
 
     def show(self, data: Any) -> None:
         self.result = data
-        width = self.query_one(".view-scroll").size.width or self.size.width or 78
-        self.query_one("#hs-map", Static).update(heat_map(data, width))
-        self.query_one("#hs-source", Static).update(Text("Network: " + data.source, style="dim"))
+        scroll = self.query_one(".view-scroll")
+        # the rows' width: less the scrollbar, which a long list of units shows
+        width = (scroll.size.width or self.size.width or 78) - 2
+        drawn = heat_map(data, width)
+        self.drawn = drawn
+        self.query_one("#hs-words", Static).update(drawn.header)
+        self.query_one("#hs-map", Static).update(drawn.rows)
+        caption = Text()
+        caption.append_text(drawn.legend)
+        caption.append("\nNetwork: " + data.source, style="dim")
+        self.query_one("#hs-source", Static).update(caption)
