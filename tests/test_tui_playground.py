@@ -60,6 +60,36 @@ async def test_prediction_label_probability_and_word_colours(tmp_path, monkeypat
         assert "green" in styles["good"] and "red" in styles["bad"]
 
 
+def test_near_a_half_the_verdict_is_unsure_and_unknown_words_are_counted():
+    from tutor.tui.screens.playground import UNSURE, verdict_label, verdict_text
+
+    assert UNSURE == 0.1  # the band the playground and the help describe: 0.40 to 0.60
+    assert [verdict_label(p) for p in (0.39, 0.41, 0.5, 0.59, 0.61)] == [
+        "negative", "unsure", "unsure", "unsure", "positive"
+    ]  # fmt: skip
+    japanese = verdict_text(0.5, {"tokens": ["これは素晴らしい映画でした"], "unknown": 1}).plain
+    assert "UNSURE" in japanese and "0.40 to 0.60" in japanese and "does not know this word" in japanese
+    french = verdict_text(0.46, {"tokens": "un film très beau".split(), "unknown": 3}).plain
+    assert "UNSURE" in french and "3 of 4 words are unknown" in french
+    clear = verdict_text(0.91, {"tokens": ["a", "good", "film"], "unknown": 0}).plain
+    assert clear.startswith(" POSITIVE ") and "unknown" not in clear
+
+
+@run_async
+async def test_the_bundled_model_says_how_little_it_knows_of_a_french_review(tmp_path):
+    if playground.find_predictor() is None:
+        pytest.skip("the bundled sentiment model is not installed")
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(pilot)
+        screen.query_one("#review", TextArea).text = "Un film magnifique, mais la fin est décevante."
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert f"{screen.result['unknown']} of 8 words are unknown" in verdict
+
+
 @run_async
 async def test_without_a_model_the_playground_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(playground, "find_predictor", lambda: None)

@@ -105,6 +105,47 @@ def coloured_words(tokens: list[str], trajectory: list[float], start: float = 0.
     return text
 
 
+UNSURE = 0.1  # a probability within this of 0.5 is no verdict: "unsure" from 0.40 to 0.60
+
+
+def verdict_label(probability: float) -> str:
+    """POSITIVE, NEGATIVE, or UNSURE when P(positive) is within UNSURE of 0.5."""
+    if abs(probability - 0.5) < UNSURE:
+        return "unsure"
+    return "positive" if probability > 0.5 else "negative"
+
+
+def verdict_text(probability: float, result: dict[str, Any]) -> Text:
+    """The answer, its probability as a bar, and how many of the words the model knew."""
+    label = verdict_label(probability)
+    colour = {"positive": "green", "negative": "red", "unsure": "yellow"}[label]
+    verdict = Text()
+    verdict.append(f" {label.upper()} ", style=f"bold reverse {colour}")
+    verdict.append(f"  P(positive) = {probability:.2f}  ")
+    filled = round(probability * 30)
+    verdict.append("█" * filled, style="green")
+    verdict.append("█" * (30 - filled), style="red")
+    if label == "unsure":
+        verdict.append(
+            f"\nToo close to 0.5 to call: unsure from {0.5 - UNSURE:.2f} to {0.5 + UNSURE:.2f}.", style="dim"
+        )
+    tokens = result.get("tokens") or []
+    unknown = result.get("unknown")
+    if isinstance(unknown, int) and tokens:
+        words = "this word" if len(tokens) == 1 else f"any of these {len(tokens)} words"
+        if unknown == len(tokens):
+            verdict.append(
+                f"\nThe model does not know {words}: its answer says nothing about this review.",
+                style="bold yellow",
+            )
+        elif unknown:
+            verdict.append(
+                f"\n{unknown} of {len(tokens)} words are unknown to the model: it reads each as the same 'unknown'.",
+                style="yellow" if unknown * 2 >= len(tokens) else "dim",
+            )
+    return verdict
+
+
 class PlaygroundScreen(TutorScreen[None]):
     """Sentiment of a typed review: probability, label, words coloured by their push."""
 
@@ -246,14 +287,7 @@ class PlaygroundScreen(TutorScreen[None]):
         """Verdict line, coloured words and the trajectory plot."""
         plot = self.query_one("#trajectory", CachedPlot)
         probability = float(result["probability"])
-        label = str(result["label"])
-        verdict = Text()
-        verdict.append(f" {label.upper()} ", style="bold reverse " + ("green" if probability >= 0.5 else "red"))
-        verdict.append(f"  P(positive) = {probability:.2f}  ")
-        filled = round(probability * 30)
-        verdict.append("█" * filled, style="green")
-        verdict.append("█" * (30 - filled), style="red")
-        self.query_one("#verdict", Static).update(verdict)
+        self.query_one("#verdict", Static).update(verdict_text(probability, result))
         tokens = list(result.get("tokens", []))
         trajectory = [float(p) for p in result.get("trajectory", [])]
         words = coloured_words(tokens, trajectory, float(result.get("start", 0.5)))
