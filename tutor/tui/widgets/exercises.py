@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from tutor.course.model import CheckResult, Exercise
+from tutor.tui.fit_text import fit_columns
 from tutor.tui.messages import ExperimentRequested
 
 if TYPE_CHECKING:
@@ -155,16 +156,25 @@ class Prose(Static):
     """
 
 
-def result_text(result: CheckResult, explained: bool = False, explanation: str = "") -> Content:
+PRINTED = "Your code printed:"  # the checker's heading for what the learner's code printed
+
+
+def result_text(result: CheckResult, explained: bool = False, explanation: str = "", width: int = 0) -> Content:
     """A verdict as the learner reads it: a coloured first line, then the details.
 
     `explained`: the details are prose (a quiz's explanation), reflowed and styled by `prose()`;
     otherwise they are shown line by line, as they are (a code error, the values of a run).
     `explanation`: prose shown after the details (a code or experiment exercise's, after a pass).
+    `width`: the room the verdict has; what the code printed (a `summary()` table) is narrowed
+    to it, aligned, rather than wrapped.
     """
     mark, style = ("✔ ", "bold green") if result.passed else ("✘ ", "bold red")
     text = Content.assemble((mark, style), (result.message, "bold"))
-    for line in result.details:
+    details = list(result.details)
+    if width and PRINTED in details:
+        start = details.index(PRINTED) + 1
+        details[start:] = fit_columns(details[start:], width - 2)
+    for line in details:
         text = text + ("\n\n" + prose(line) if explained else Content("\n  " + line))
     if explanation.strip():
         text = text + "\n\n" + prose(explanation)
@@ -275,7 +285,9 @@ class ExercisePanel(Vertical):
         """Show a verdict; after a pass, with the exercise's explanation."""
         widget = self.verdict
         explanation = self.exercise.explanation if result.passed and not self.explained else ""
-        widget.update(result_text(result, explained=self.explained and result.passed, explanation=explanation))
+        width = widget.content_size.width or self.content_size.width or self.app.size.width - 9
+        explained = self.explained and result.passed
+        widget.update(result_text(result, explained=explained, explanation=explanation, width=width))
         widget.set_class(result.passed, "-passed")
         widget.set_class(not result.passed, "-failed")
         widget.display = True
