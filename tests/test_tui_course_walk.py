@@ -57,3 +57,27 @@ async def test_the_map_wraps_each_description_under_its_title(tmp_path, monkeypa
             title, *description = str(options.get_option_at_index(n).prompt).split("\n")
             assert description and all(line.startswith(SUMMARY_INDENT) for line in description), title
             assert all(len(line) <= options.content_size.width for line in description), title
+
+
+@run_async
+async def test_at_60_columns_no_line_of_the_map_is_wrapped_again_and_the_footer_keeps_whole_keys(tmp_path, monkeypatch):
+    # Textual re-wraps an option line wider than its room: one word alone, flush left ("  and").
+    from textual.widgets import OptionList
+
+    from tutor.tui.screens.course_map import SUMMARY_INDENT
+    from tutor.tui.widgets.keybar import KeyBar
+
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
+    app = TutorApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("#lessons", OptionList)
+        room = options.scrollable_content_region.width - 2  # less the option's padding
+        for n in range(options.option_count):
+            first, *rest = str(options.get_option_at_index(n).prompt).split("\n")
+            assert len(first) <= room and first.lstrip()[0].isdigit(), first
+            assert all(len(line) <= room and line.startswith(SUMMARY_INDENT) for line in rest), first
+        bar = app.screen.query_one(KeyBar)
+        shown = bar.render().plain
+        assert len(shown) <= 60 and shown.rstrip().endswith(("Help", "palette"))  # no key cut in half
+        assert "f1 Help" in shown

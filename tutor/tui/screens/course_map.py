@@ -74,21 +74,28 @@ class CourseMapScreen(TutorScreen[None]):
         highlighted = options.highlighted
         options.clear_options()
         done_total = [0, 0]
-        # room beside the indent: the list's width once laid out (the screen's before that),
-        # less the scrollbar and the highlight's padding
-        room = options.content_size.width or self.app.size.width - 4
-        width = max(20, room - len(SUMMARY_INDENT) - 3)
+        # the room an option's text has: the list's width once laid out (the screen's before
+        # that), less its scrollbar (always reserved: see #lessons) and the option's padding.
+        # Wrapped here to exactly that width, so no line is wrapped again by the list (which
+        # left one word alone on a line, flush left, at 60 columns).
+        room = (options.content_size.width or self.app.size.width - 2) - 2 - 2
         for lesson in course.lessons:
             done, total = course.progress(lesson)
             done_total[0] += done
             done_total[1] += total
             prompt = Text()
-            prompt.append(f"{lesson.number:>2}. ", style="bold")
-            prompt.append(lesson.title, style="bold")
             mark = " ✓" if total and done == total else ""
-            prompt.append(f"  {progress_bar(done, total)} {done}/{total}{mark}\n")
+            progress = f"{progress_bar(done, total)} {done}/{total}{mark}"
+            heading = f"{lesson.number:>2}. {lesson.title}"
+            if len(heading) + 2 + len(progress) <= room:
+                prompt.append(heading, style="bold")
+                prompt.append(f"  {progress}\n")
+            else:  # the title wraps under itself, the progress goes below it
+                lines = textwrap.wrap(heading, max(room, 16), subsequent_indent=SUMMARY_INDENT)
+                prompt.append("\n".join(lines), style="bold")
+                prompt.append(f"\n{SUMMARY_INDENT}{progress}\n")
             # wrapped here, so every line of the description keeps the same indent
-            lines = textwrap.wrap(lesson.summary, width) or [""]
+            lines = textwrap.wrap(lesson.summary, max(room - len(SUMMARY_INDENT), 16)) or [""]
             prompt.append("\n".join(SUMMARY_INDENT + line for line in lines), style="dim")
             options.add_option(Option(prompt, id=lesson.id))
         if highlighted is not None and highlighted < options.option_count:
