@@ -312,7 +312,7 @@ class DashboardScreen(Screen[None]):
 
     def judge_experiment(self, exercise: Exercise, done: DoneReport) -> None:
         """Have the course judge the run on the experiment, record the attempt, report the verdict."""
-        from tutor.course.experiments import ExperimentRun, judge
+        from tutor.course.experiments import ExperimentRun, judge_run
 
         run = ExperimentRun(
             config=done.config,
@@ -322,7 +322,7 @@ class DashboardScreen(Screen[None]):
             diverged=done.diverged,
             sizes=done.sizes,
         )
-        result = self.verdict = judge(exercise, run)
+        result = self.verdict = judge_run(exercise, run)
         self.app.course.record_attempt(exercise, json.dumps(done.config), result.passed)
         self.post_message(ExperimentJudged(exercise, result))
         used = sizes_text(done.sizes)
