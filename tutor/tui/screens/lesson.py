@@ -175,7 +175,11 @@ class LessonScreen(Screen[None]):
 
     def action_solution(self) -> None:
         if (panel := self._with_panel()) and not panel.show_solution():
-            self.notify("Try the exercise first: the solution opens after your first attempt.", severity="warning")
+            from tutor.course.checking import solution_locked_text
+
+            ex = panel.exercise
+            attempts = self.app.course.state(ex).attempts
+            self.notify(solution_locked_text(ex.solution_after_attempts, attempts), severity="warning")
 
     def action_exercises(self) -> None:
         self._show_prose()
