@@ -341,3 +341,13 @@ async def test_the_course_map_shows_exactly_the_chosen_lessons_and_the_unlock_ap
             assert panel.query_one(".ex-solution").display is (attempt == 1)
         notices = [n.message for n in app._notifications]
         assert any("after 2 attempts (1 so far)" in message for message in notices), notices
+
+
+def test_the_walk_through_shows_what_the_check_prints_and_help_names_the_variable():
+    readme = (paths.lessons_dir() / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("### 4. Check the folder")[1].split("```\n")[1].splitlines()
+    result = runner.invoke(app, ["lessons", "check", "--parse-only", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.replace(str(EXAMPLES), "~/rnn-module").splitlines()
+    assert printed[:6] == shown[:6]
+    assert "TUTOR_LESSONS" in " ".join(runner.invoke(app, ["--help"]).output.split())
