@@ -351,3 +351,22 @@ def test_the_walk_through_shows_what_the_check_prints_and_help_names_the_variabl
     printed = result.stdout.replace(str(EXAMPLES), "~/rnn-module").splitlines()
     assert printed[:6] == shown[:6]
     assert "TUTOR_LESSONS" in " ".join(runner.invoke(app, ["--help"]).output.split())
+
+
+def test_the_example_folder_ships_in_the_wheel(tmp_path):
+    """`tutor lessons init` copies it from an installed tutor, not from a checkout."""
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    code = f"from hatchling.build import build_wheel; print(build_wheel({str(tmp_path)!r}))"
+    name = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.split()[-1]
+    names = zipfile.ZipFile(tmp_path / name).namelist()
+    for file in ("12-moving-average.md", "course.toml"):
+        assert f"tutor/_resources/lessons/examples/{file}" in names
+
+
+def test_an_unknown_id_without_a_near_one_lists_the_ids(tmp_path):
+    with pytest.raises(ValueError, match=r"'zebra', which is neither .*; the lesson ids are: sequences, bag-of-words"):
+        load_syllabus(manifest(tmp_path, 'lessons = ["zebra"]\n'))

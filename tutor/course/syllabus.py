@@ -173,9 +173,10 @@ def _unlock_count(value: object, path: Path, key: str) -> int | None:
 def _known(lesson_id: str, by_id: Mapping[str, Lesson], manifest: Manifest) -> bool:
     if lesson_id in by_id:
         return True
+    hint = _suggestion(lesson_id, set(by_id)) or f"; the lesson ids are: {', '.join(by_id)}"
     raise ValueError(
-        f"{manifest.path}: 'lessons' names {lesson_id!r}, which is neither a lesson of the course nor one in "
-        f"{manifest.path.parent}" + _suggestion(lesson_id, set(by_id)) + f" (lesson ids: {', '.join(by_id)})"
+        f"{manifest.path}: 'lessons' names {lesson_id!r}, which is neither a lesson of the course "
+        f"nor one in {manifest.path.parent}{hint}"
     )
 
 
