@@ -370,3 +370,9 @@ def test_the_example_folder_ships_in_the_wheel(tmp_path):
 def test_an_unknown_id_without_a_near_one_lists_the_ids(tmp_path):
     with pytest.raises(ValueError, match=r"'zebra', which is neither .*; the lesson ids are: sequences, bag-of-words"):
         load_syllabus(manifest(tmp_path, 'lessons = ["zebra"]\n'))
+
+
+def test_checking_the_courses_own_folder_is_not_a_clash_with_itself():
+    result = runner.invoke(app, ["lessons", "check", "--parse-only", str(paths.lessons_dir())])
+    assert result.exit_code == 0, result.output
+    assert f"{paths.lessons_dir()}: {len(load_lessons())} lessons parse cleanly" in result.stdout

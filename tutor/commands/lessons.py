@@ -114,9 +114,9 @@ def check(
     code exercise's solution passes its own checks while its starter fails them. A folder is
     checked as a teacher's lesson folder: its lessons and its course.toml. Exits 1 if anything is
     wrong."""
-    from tutor.course.loader import LESSON_FILE, load_lesson
+    from tutor.course.loader import LESSON_FILE, load_lesson, load_lessons
     from tutor.course.syllabus import course_lessons
-    from tutor.paths import teacher_lessons_dir
+    from tutor.paths import lessons_dir, teacher_lessons_dir
 
     problems = 0
     checked: list[tuple[Path, Lesson]] = []
@@ -126,6 +126,11 @@ def check(
         print(f"{len(found)} lessons parse cleanly" + (f" (the course with {folder})" if folder else ""))
         checked = [(lesson.path or Path(lesson.id), lesson) for lesson in found]
     for path in paths or []:
+        if path.is_dir() and path.resolve() == lessons_dir().resolve():  # the course's own folder
+            found = load_lessons()
+            print(f"{path}: {len(found)} lessons parse cleanly")
+            checked += [(lesson.path or Path(lesson.id), lesson) for lesson in found]
+            continue
         if path.is_dir():
             folder_problems, folder_lessons = _check_folder(path)
             problems += folder_problems
