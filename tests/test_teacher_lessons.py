@@ -49,7 +49,10 @@ solution = "4."
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TUTOR_LESSONS", raising=False)  # and undone after `--lessons` set it
+    # `--lessons DIR` sets TUTOR_LESSONS for the process: set-then-delete makes monkeypatch
+    # remove it again after each test (a plain delenv of an unset variable records nothing)
+    monkeypatch.setenv("TUTOR_LESSONS", "")
+    monkeypatch.delenv("TUTOR_LESSONS")
 
 
 def own(folder: Path, name: str = "12-mine.md", id: str = "mine", number: int = 12, exercise: str = "mine-quiz"):
@@ -301,11 +304,13 @@ def test_a_student_completes_the_teachers_exercise_with_tutor_check(tmp_path, mo
     assert (row["number"], row["passed"], row["total"]) == (3, 1, 3)
 
 
-def test_lessons_option_works_like_the_variable(tmp_path):
+def test_lessons_option_works_like_the_variable(tmp_path, monkeypatch):
     listed = runner.invoke(app, ["lessons", "--lessons", str(EXAMPLES), "--json"])
     assert [row["id"] for row in json.loads(listed.stdout)] == MODULE
-    listed = runner.invoke(app, ["--lessons", str(EXAMPLES), "check", "--list", "--json"])
-    assert {row["lesson"] for row in json.loads(listed.stdout)} <= set(MODULE)
+    for args in (["--lessons", str(EXAMPLES), "check"], ["check", "--lessons", str(EXAMPLES)]):
+        monkeypatch.setenv("TUTOR_LESSONS", "")  # the option set it for this process
+        listed = runner.invoke(app, [*args, "--list", "--json"])
+        assert "moving-average" in {row["lesson"] for row in json.loads(listed.stdout)} <= set(MODULE)
 
 
 @run_async
