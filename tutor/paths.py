@@ -7,6 +7,7 @@ from pathlib import Path
 
 APP_NAME = "rnn-tutor"
 HOME_ENV = "TUTOR_HOME"  # relocates everything the tutor writes (tests point it at tmp_path)
+LESSONS_ENV = "TUTOR_LESSONS"  # a teacher's lesson folder (tutor.course.syllabus); `--lessons DIR` sets it
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -38,6 +39,12 @@ def resource_dir(name: str) -> Path:
 
 def lessons_dir() -> Path:
     return resource_dir("lessons")
+
+
+def teacher_lessons_dir() -> Path | None:
+    """The teacher's lesson folder `TUTOR_LESSONS` names, if it is set (whether it exists is not checked)."""
+    value = os.environ.get(LESSONS_ENV, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def assets_dir() -> Path:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tutor.commands.lessons import LessonsOption, use_lessons_option
 from tutor.course.model import CheckResult, Exercise, Lesson
 
 MAX_SOURCE_BYTES = 1_000_000  # a learner's file; anything larger is not an exercise answer
@@ -121,11 +122,13 @@ def check(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (or list, with --list).")] = False,
     starter: Annotated[bool, typer.Option("--starter", help="Print the exercise's starter code and exit.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List the code exercises and whether you passed them.")] = False,
+    folder: LessonsOption = None,
 ) -> None:
     """Check your code for a code exercise, written in your own editor; the attempt is saved."""
-    from tutor.course.loader import load_lessons
+    use_lessons_option(folder)
+    from tutor.course.syllabus import course_lessons
 
-    lessons = load_lessons()
+    lessons = course_lessons()
     if list_:
         _list(lessons, json_out)
         return

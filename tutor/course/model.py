@@ -32,6 +32,10 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+# The reference solution unlocks after this many attempts, unless a teacher's course.toml says
+# otherwise (see tutor.course.syllabus).
+SOLUTION_AFTER_ATTEMPTS = 1
+
 
 def may_use(allow: tuple[str, ...] | list[str] = ()) -> str:
     """In words, what the learner's code in a code exercise may import."""
@@ -64,6 +68,8 @@ class Exercise:
     hint: str  # teaches the idea; shown on request at any time
     solution: str  # Markdown for quizzes and experiments, Python source for code exercises
     explanation: str = ""  # optional Markdown shown once the exercise is passed
+    # attempts after which `solution` may be shown; None: only once passed (a teacher's choice)
+    solution_after_attempts: int | None = SOLUTION_AFTER_ATTEMPTS
 
     # quiz: multiple choice (`choices` + `answer` index), sorting (`items` + `choices` +
     # `answer` list of indices, one per item) or numeric (`answer` number + `tolerance`)

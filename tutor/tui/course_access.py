@@ -81,12 +81,18 @@ class Course:
 
 
 def load_course(lessons_dir: Path | None = None) -> Course:
-    """Load lessons and open the store; failures become a readable `problem`, never a traceback."""
+    """Load lessons and open the store; failures become a readable `problem`, never a traceback.
+
+    Without `lessons_dir`, the lessons are the course a learner gets: the bundled lessons, with
+    a teacher's folder and its choice of lessons if ``TUTOR_LESSONS`` names one.
+    """
     course = Course()
     try:
         from tutor.course.loader import load_lessons
+        from tutor.course.syllabus import course_lessons
 
-        course.lessons = sorted(load_lessons(lessons_dir), key=lambda lesson: lesson.number)
+        found = load_lessons(lessons_dir) if lessons_dir is not None else course_lessons()
+        course.lessons = sorted(found, key=lambda lesson: lesson.number)
     except Exception as exc:  # a broken lesson file must not stop the rest of the app
         course.problem = f"The lessons could not be loaded: {exc}"
     try:

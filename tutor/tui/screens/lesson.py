@@ -255,7 +255,11 @@ class LessonScreen(Screen[None]):
         if await panel.show_solution():
             self.reveal(panel.solution)
         else:
-            self.notify("Try the exercise first: the solution opens after your first attempt.", severity="warning")
+            from tutor.course.checking import solution_locked_text
+
+            ex = panel.exercise
+            attempts = self.app.course.state(ex).attempts
+            self.notify(solution_locked_text(ex.solution_after_attempts, attempts), severity="warning")
 
     # ------------------------------------------------------------------ keeping things in view
 

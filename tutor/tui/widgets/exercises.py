@@ -310,7 +310,7 @@ class ExercisePanel(Vertical):
         from tutor.course.checking import can_show_solution
 
         state = self.app.course.state(self.exercise)
-        if not can_show_solution(state.attempts, state.passed):
+        if not can_show_solution(state.attempts, state.passed, self.exercise.solution_after_attempts):
             return False
         solution = self.solution
         solution.display = True
