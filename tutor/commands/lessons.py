@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from tutor.errors import TutorError
+
 app = typer.Typer(help="The course's lessons: list them with your progress, or check lesson files.")
 
 
@@ -17,22 +19,25 @@ def lessons(ctx: typer.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from tutor.course import load_lessons, open_store
+    from tutor.course.access import load_course
 
-    all_lessons = load_lessons()
-    with open_store() as store:
-        if store.notice:
-            Console(stderr=True).print(f"[yellow]{store.notice}[/]")
-        progress = store.course_progress(all_lessons)
-        last = store.last_opened()
+    course = load_course()
+    if course.problem:
+        raise TutorError(course.problem)
+    err = Console(stderr=True)
+    if course.notice:
+        err.print(f"[yellow]{course.notice}[/]", highlight=False)
+    course.set_reporter(lambda message: err.print(f"[yellow]{message}[/]", highlight=False))
+    progress = course.course_progress()
+    last = course.last_lesson_id()
     table = Table(title="rnn-tutor course", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("lesson")
     table.add_column("done", justify="right")
-    for lesson in all_lessons:
-        p = progress[lesson.id]
-        marker = " ◀ last opened" if last and last[0] == lesson.id else ""
-        table.add_row(str(lesson.number), lesson.title + marker, f"{p.done}/{p.total}")
+    for lesson in course.lessons:
+        done, total = progress[lesson.id]
+        marker = " ◀ last opened" if last == lesson.id else ""
+        table.add_row(str(lesson.number), lesson.title + marker, f"{done}/{total}")
     Console().print(table)
     Console().print("Run [bold]tutor[/] to open the lessons.")
 

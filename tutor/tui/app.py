@@ -9,8 +9,8 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from tutor.course.access import Course, load_course
 from tutor.course.model import CheckResult, Exercise
-from tutor.tui.course_access import Course, load_course
 from tutor.tui.palette import JumpProvider
 
 
@@ -60,6 +60,8 @@ class TutorApp(App[None]):
         self.switch_mode("map")
         if self.course.notice:
             self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
+        # later faults of the progress file (locked, disk full, read-only) are told as they happen
+        self.course.set_reporter(lambda message: self.notify(message, title="Progress", severity="warning", timeout=10))
 
     def goto_mode(self, mode: str) -> None:
         """Show one of the three main views (its state, e.g. a running training, is kept)."""

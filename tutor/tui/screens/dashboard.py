@@ -531,16 +531,15 @@ class DashboardScreen(Screen[None]):
 
     def save_run(self, message: TrainingDone) -> None:
         """Keep the finished run in the store so it can be overlaid later."""
-        store = self.app.course.store
-        if store is None:
-            return
         history: dict[str, Any] = dict(message.history)
         history["step_grad_norms"] = message.step_norms
         history["seconds"] = message.seconds
         history["metrics"] = message.metrics
         epochs = len(message.history.get("loss", []))
         config = {**message.config, "epochs_trained": epochs} if epochs else dict(message.config)
-        run_id = store.save_run(run_label(message.config), config, history)
+        run_id = self.app.course.save_run(run_label(message.config), config, history)
+        if run_id is None:  # not stored (the course has told the learner why)
+            return
         self.overlay_ids = ([run_id] + self.overlay_ids)[:4]
         self.refresh_runs()
 
@@ -642,9 +641,7 @@ class DashboardScreen(Screen[None]):
         """List saved runs (newest first); marked ones are overlaid below the table."""
         table = self.query_one("#runs-table", DataTable)
         table.clear()
-        store = self.app.course.store
-        runs = store.list_runs() if store is not None else []
-        for info in runs:
+        for info in self.app.course.list_runs():
             cfg = info.config
             table.add_row(
                 "✓" if info.id in self.overlay_ids else "",
@@ -668,13 +665,11 @@ class DashboardScreen(Screen[None]):
 
     def draw_overlay(self) -> None:
         """Validation loss and last-epoch step norms of the marked runs, on shared axes."""
-        store = self.app.course.store
         losses: list[tuple[str, list[float]]] = []
         norms: list[tuple[str, list[float]]] = []
-        for run_id in self.overlay_ids if store is not None else []:
-            try:
-                run = store.load_run(run_id)
-            except KeyError:
+        for run_id in self.overlay_ids:
+            run = self.app.course.load_run(run_id)
+            if run is None:
                 continue
             label = f"#{run.id} {run.config.get('model')}"
             losses.append((label, run.history.get("val_loss") or run.history.get("loss") or []))
