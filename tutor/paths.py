@@ -12,7 +12,11 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def user_home() -> Path:
-    """The directory for progress, saved runs, models and downloads (created on demand)."""
+    """The directory for progress, saved runs, models and downloads (created on demand).
+
+    A home that cannot be created (a read-only disk) is still returned: reading works where
+    there is something to read, and each writer reports its own failure.
+    """
     env = os.environ.get(HOME_ENV)
     if env:
         path = Path(env).expanduser()
@@ -20,7 +24,10 @@ def user_home() -> Path:
         import platformdirs  # only when needed: keeps `tutor predict` start-up light
 
         path = platformdirs.user_data_path(APP_NAME, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     return path
 
 

@@ -102,10 +102,10 @@ class Course:
                 self._tell(f"Your progress could not be read: {exc.reason}. The file is kept as it is.")
             return default
 
-    def _write(self, what: str, write: Callable[[ProgressStore], T]) -> T | None:
-        """Run one write; None (after telling the learner once) when it could not be stored."""
+    def _write(self, what: str, write: Callable[[ProgressStore], T]) -> tuple[bool, T | None]:
+        """Run one write: (True, its result), or (False, None) after telling the learner once."""
         if self.store is None:
-            return None
+            return False, None
         try:
             result = write(self.store)
         except ProgressNotSaved as exc:
@@ -115,12 +115,12 @@ class Course:
                     f"Not saved: {what} ({exc.reason}). Your progress file is kept as it is; "
                     "the tutor tries again at your next step and says when saving works again."
                 )
-            return None
+            return False, None
         if self._failing:
             self._failing = ""
             self._tell("Progress is being saved again.")
         self._store_changed()
-        return result
+        return True, result
 
     # ------------------------------------------------------------------------------- exercises
 
@@ -138,11 +138,12 @@ class Course:
         return (p.done, p.total) if p is not None else (0, len(lesson.exercises))
 
     def record_attempt(self, ex: Exercise, answer: str, passed: bool) -> bool:
-        """Keep one attempt (answer text and verdict); False when it could not be stored."""
-        stored = self._write(
-            f"your attempt at “{ex.title}”", lambda s: s.record_attempt(ex.lesson_id, ex.id, answer, passed)
-        )
-        return stored is not None
+        """Keep one attempt (answer text and verdict); False when it could not be stored.
+
+        True also when the store keeps it for this session only (read-only): its notice said so.
+        """
+        what = f"your attempt at “{ex.title}”"
+        return self._write(what, lambda s: s.record_attempt(ex.lesson_id, ex.id, answer, passed))[0]
 
     # ------------------------------------------------------------------------ reading position
 
@@ -154,7 +155,7 @@ class Course:
     def remember_position(self, lesson_id: str, position: float) -> bool:
         """Remember how far down the learner has read; False when it could not be stored."""
         where = f"your reading position in “{self._title(lesson_id)}”"
-        return self._write(where, lambda s: s.set_reading_position(lesson_id, position)) is not None
+        return self._write(where, lambda s: s.set_reading_position(lesson_id, position))[0]
 
     def last_lesson_id(self) -> str | None:
         """The lesson opened last, if any."""
@@ -175,7 +176,7 @@ class Course:
 
     def save_run(self, name: str, config: Mapping[str, Any], history: Mapping[str, Any]) -> int | None:
         """Keep a finished training run; its id, or None when it could not be stored."""
-        return self._write(f"the training run “{name}”", lambda s: s.save_run(name, config, history))
+        return self._write(f"the training run “{name}”", lambda s: s.save_run(name, config, history))[1]
 
     def list_runs(self) -> list[RunInfo]:
         """Saved runs, newest first (none when the store cannot be read)."""
@@ -190,7 +191,7 @@ class Course:
 
     def delete_run(self, run_id: int) -> bool:
         """Delete a saved run; False if there was none or the deletion could not be stored."""
-        return bool(self._write(f"deleting run #{run_id}", lambda s: s.delete_run(run_id)))
+        return bool(self._write(f"deleting run #{run_id}", lambda s: s.delete_run(run_id))[1])
 
 
 def load_course(lessons_dir: Path | None = None, store_path: Path | None = None) -> Course:

@@ -221,13 +221,13 @@ def _uri(path: Path, mode: str) -> str:
 class ProgressStore:
     """Progress, answers, reading positions and saved runs of one learner."""
 
-    def __init__(self, path: Path | str | None = None, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    def __init__(self, path: Path | str | None = None, *, busy_timeout: float | None = None) -> None:
         if path is None:
             from tutor.paths import user_home
 
             path = user_home() / DB_NAME
         self.path = Path(path)
-        self.busy_timeout = busy_timeout
+        self.busy_timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.notice: str | None = None  # what happened to the file, for the app and CLI to show
         self.saving = True  # False: writes last for this session only (`notice` says why)
         self.journal_mode = ""  # "wal" or "delete" once open

@@ -108,6 +108,10 @@ class TutorApp(App[None]):
         from tutor.tui.training import end_all_training
 
         end_all_training()
+        # the open lesson keeps its reading position (its unmount comes too late: widgets are gone)
+        save_position = getattr(self.screen, "save_position", None)
+        if callable(save_position):
+            save_position()  # the course never raises for a store fault: it tells the learner
         self.exit()
 
 
