@@ -58,8 +58,8 @@ def predict(
     from tutor import sentiment
 
     sm = sentiment.load_model(model)
-    if file is not None:
-        _predict_file(sm, file, top, not no_trajectory)
+    if file is not None or text is None:
+        _predict_file(sm, file or "-", top, not no_trajectory)
         return
     result = sentiment.predict_text(text, sm, top=top)
     if json_out:
