@@ -117,6 +117,11 @@ class TutorApp(App[None]):
 
 def run_app() -> None:
     """Entry point used by `tutor` with no subcommand; a crash exits non-zero."""
+    from tutor import paths
+
+    home = paths.user_home()
+    for folder in (home, paths.models_dir(), home / "data"):  # what killed saves and downloads left
+        paths.remove_stale_temporaries(folder)
     app = TutorApp()
     try:
         app.run()
