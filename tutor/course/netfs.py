@@ -105,12 +105,11 @@ def filesystem_type(path: Path, mountinfo: str | None = None) -> str | None:
     mounts = mount_types(mountinfo) if mountinfo is not None else _system_mounts()
     if mounts is None:
         return None
-    target = Path(os.path.abspath(path))
-    for _ in range(64):  # the nearest existing ancestor: the store's folder may not exist yet
-        if target.exists() or target.parent == target:
-            break
-        target = target.parent
-    target = target.resolve()
+    # symlinks resolved in the part that exists (the store's folder may not exist yet)
+    target, rest = Path(os.path.abspath(path)), Path()
+    while not target.exists() and target.parent != target:
+        target, rest = target.parent, Path(target.name) / rest
+    target = target.resolve() / rest
     best, best_type = "", None
     for point, fstype in mounts:
         inside = point == "/" or target == Path(point) or Path(point) in target.parents
