@@ -28,12 +28,13 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from tutor.commands import bench, data, lessons, predict, train
+    from tutor.commands import bench, data, lessons, predict, progress, train
 
     app.command("predict")(predict.predict)
     app.add_typer(train.app, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
+    app.add_typer(progress.app, name="progress")
     app.add_typer(bench.app, name="bench")
 
 

@@ -9,6 +9,8 @@ with the moment saving works again.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 
 from tutor.course.model import Exercise, Lesson
 from tutor.course.store import (
+    DB_NAME,
     ExerciseState,
     ProgressNotSaved,
     ProgressStore,
@@ -23,8 +26,10 @@ from tutor.course.store import (
     RunInfo,
     SavedRun,
 )
+from tutor.errors import TutorError
 
 T = TypeVar("T")
+STUDENT_NAME = "student_name"  # the settings key of the name exports carry
 
 
 @dataclass
@@ -171,6 +176,70 @@ class Course:
             return self.lesson(lesson_id).title
         except KeyError:
             return lesson_id
+
+    def solution_shown(self, ex: Exercise) -> bool:
+        """Record that the learner saw this exercise's solution (a teacher's export says so)."""
+        what = f"that you saw the solution of “{ex.title}”"
+        return self._write(what, lambda s: s.record_solution_shown(ex.lesson_id, ex.id))[0]
+
+    @property
+    def student_name(self) -> str:
+        """The name or id the learner set for exports ("" if none)."""
+        return self._read(lambda s: s.setting(STUDENT_NAME), None) or ""
+
+    def set_student_name(self, name: str) -> bool:
+        """Set the name or id exports carry; False when it could not be stored."""
+        return self._write("your name", lambda s: s.set_setting(STUDENT_NAME, name))[0]
+
+    @property
+    def progress_path(self) -> Path:
+        """Where progress is kept (whether or not it could be opened)."""
+        if self.store is not None:
+            return self.store.path
+        from tutor.paths import user_home
+
+        return user_home() / DB_NAME
+
+    def solutions_shown(self) -> dict[tuple[str, str], float]:
+        """When each solution was first shown, by (lesson id, exercise id)."""
+        return self._read(lambda s: s.solutions_shown(), {})
+
+    def last_attempts(self) -> dict[tuple[str, str], float]:
+        """When each exercise was last attempted, by (lesson id, exercise id)."""
+        return self._read(lambda s: s.last_attempts(), {})
+
+    def last_activity(self) -> dict[str, float]:
+        """When each lesson was last worked on (attempt, visit or solution), by lesson id."""
+        return self._read(lambda s: s.last_activity(), {})
+
+    def reset_progress(self, lesson_id: str | None = None) -> Path:
+        """Back the store up beside it, then forget one lesson's progress (or all); the backup's path.
+
+        Saved runs and the student's name are kept. Raises TutorError when either step fails:
+        the backup comes first, so a reset never happens without one.
+        """
+        store = self.store
+        if store is None:
+            raise TutorError(f"progress cannot be reset: {self.notice or 'the progress file is not open'}")
+        if not store.saving:
+            raise TutorError(f"progress cannot be reset: {store.why_not_saving} ({store.path})")
+        target = store.path.with_name(f"{store.path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = target.with_name(f"{store.path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+        try:
+            store.backup(target)
+        except (sqlite3.Error, OSError) as exc:
+            target.unlink(missing_ok=True)
+            raise TutorError(f"progress was not reset: the backup {target} could not be written ({exc})") from None
+        try:
+            store.reset(lesson_id)
+        except ProgressNotSaved as exc:
+            raise TutorError(f"progress was not reset: {exc.reason} (a backup was made: {target})") from None
+        if not store.saving:  # the file turned out read-only: the reset only happened in memory
+            raise TutorError(f"progress was not reset: {store.why_not_saving} ({store.path})")
+        return target
 
     # ------------------------------------------------------------------------------------ runs
 

@@ -32,7 +32,7 @@ from tutor.course.model import Lesson
 from tutor.course.netfs import is_network_path
 from tutor.errors import TutorError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT = 3.0  # seconds a write waits for another program's transaction (they take milliseconds)
 
@@ -69,6 +69,18 @@ _SCHEMA_V1 = (
         history TEXT NOT NULL
     )""",
 )
+
+# version 2: the student's name (for exports) and when each solution was first shown
+_SCHEMA_V2 = (
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE solution_views (
+        lesson_id TEXT NOT NULL,
+        exercise_id TEXT NOT NULL,
+        shown_at REAL NOT NULL,
+        PRIMARY KEY (lesson_id, exercise_id)
+    )""",
+)
+_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}  # version -> the statements that reach it
 
 T = TypeVar("T")
 
@@ -189,19 +201,37 @@ def _check_schema(conn: sqlite3.Connection, tables: set[str]) -> None:
         raise _Unusable("SQLite reports it is damaged")
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables in one transaction, unless another process did so first."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # checked again under the write lock: two processes may both have seen an empty file
-        if not _tables(conn):
-            for statement in _SCHEMA_V1:
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
+def _version(conn: sqlite3.Connection) -> int:
+    """The schema version of a tutor database (0 for an empty file)."""
+    if "schema_version" not in _tables(conn):
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and isinstance(row[0], int) else 0
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Create the tables of an empty file, or bring an older schema up to date.
+
+    Each version's step is one transaction, and the version is read again under the write lock:
+    two processes opening the same old (or empty) file at once migrate it once.
+    """
+    for version in range(_version(conn) + 1, SCHEMA_VERSION + 1):  # none (no lock taken) when current
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = _version(conn)
+            if current == 0 and version == 1 and _tables(conn):
+                raise _Unusable("it is not a tutor progress database")  # filled by another program meanwhile
+            if current < version:
+                for statement in _MIGRATIONS[version]:
+                    conn.execute(statement)
+                if version == 1:
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+                else:
+                    conn.execute("UPDATE schema_version SET version = ?", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -230,6 +260,7 @@ class ProgressStore:
         self.busy_timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.notice: str | None = None  # what happened to the file, for the app and CLI to show
         self.saving = True  # False: writes last for this session only (`notice` says why)
+        self.why_not_saving = ""  # the reason alone, when not saving
         self.journal_mode = ""  # "wal" or "delete" once open
         self._lock = threading.RLock()
         self._conn = self._open()
@@ -270,9 +301,7 @@ class ProgressStore:
             tables = _tables(conn)
             if tables:
                 _check_schema(conn, tables)
-            else:
-                _create_schema(conn)
-            # future schema versions migrate here, one step per version, each in a transaction
+            _migrate(conn)
             return conn
         except BaseException:
             conn.close()
@@ -317,9 +346,9 @@ class ProgressStore:
         # a locked file would make the copy wait as long again, for nothing
         if read_old and kind != "busy" and self.path.is_file():
             copied = self._copy_into(memory)
-        if not _tables(memory):
-            _create_schema(memory)
+        _migrate(memory)  # a fresh schema, or the copy of an older one brought up to date
         self.saving = False
+        self.why_not_saving = reason
         self.journal_mode = "memory"
         if kind == "busy":
             self.notice = (
@@ -331,11 +360,14 @@ class ProgressStore:
             self.notice = f"Your progress file {self.path}: {reason}. Progress in this session will not be saved."
         elif copied:
             self.notice = (
-                f"Progress is not being saved: {reason} ({self.path}). Your progress so far is shown, "
-                "and what you do now lasts until you quit."
+                f"Progress is not being saved: {reason} ({self.path}). Your progress so far can be seen; "
+                "anything new is kept only until the tutor closes."
             )
         else:
-            self.notice = f"Progress is not being saved: {reason} ({self.path}). What you do now lasts until you quit."
+            self.notice = (
+                f"Progress is not being saved: {reason} ({self.path}). Anything new is kept only until "
+                "the tutor closes."
+            )
         return memory
 
     def _copy_into(self, memory: sqlite3.Connection) -> bool:
@@ -364,10 +396,11 @@ class ProgressStore:
         self._conn.close()
         self._conn = memory
         self.saving = False
+        self.why_not_saving = reason
         self.journal_mode = "memory"
         self.notice = (
-            f"Progress is not being saved: {reason} ({self.path}). Your progress so far is shown, "
-            "and what you do now lasts until you quit."
+            f"Progress is not being saved: {reason} ({self.path}). Your progress so far can be seen; "
+            "anything new is kept only until the tutor closes."
         )
 
     def _move_aside(self) -> Path | None:
@@ -540,6 +573,77 @@ class ProgressStore:
         """(lesson_id, reading position) of the lesson opened most recently, for "continue"."""
         rows = self._read("SELECT lesson_id, position FROM lesson_state ORDER BY opened_at DESC, rowid DESC LIMIT 1")
         return (rows[0]["lesson_id"], float(rows[0]["position"])) if rows else None
+
+    # ------------------------------------------------------------- for teachers: name, export, reset
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting (e.g. the student's name), or None."""
+        rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting, replacing its old value."""
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    def record_solution_shown(self, lesson_id: str, exercise_id: str) -> None:
+        """Remember that the learner saw this exercise's solution (the first time is kept)."""
+        now = time.time()
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT OR IGNORE INTO solution_views (lesson_id, exercise_id, shown_at) VALUES (?, ?, ?)",
+                (lesson_id, exercise_id, now),
+            )
+        )
+
+    def solutions_shown(self) -> dict[tuple[str, str], float]:
+        """When each solution was first shown, by (lesson id, exercise id)."""
+        rows = self._read("SELECT lesson_id, exercise_id, shown_at FROM solution_views")
+        return {(r["lesson_id"], r["exercise_id"]): float(r["shown_at"]) for r in rows}
+
+    def last_attempts(self) -> dict[tuple[str, str], float]:
+        """When each exercise was last attempted, by (lesson id, exercise id)."""
+        rows = self._read("SELECT lesson_id, exercise_id, updated_at FROM exercise_state")
+        return {(r["lesson_id"], r["exercise_id"]): float(r["updated_at"]) for r in rows}
+
+    def last_activity(self) -> dict[str, float]:
+        """The time of the learner's last attempt or visit in each lesson, by lesson id."""
+        rows = self._read(
+            "SELECT lesson_id, max(t) AS t FROM ("
+            " SELECT lesson_id, created_at AS t FROM attempts"
+            " UNION ALL SELECT lesson_id, opened_at FROM lesson_state"
+            " UNION ALL SELECT lesson_id, shown_at FROM solution_views"
+            ") GROUP BY lesson_id"
+        )
+        return {r["lesson_id"]: float(r["t"]) for r in rows}
+
+    def reset(self, lesson_id: str | None = None) -> None:
+        """Forget the progress of one lesson, or of all: attempts, states, positions, solutions seen.
+
+        Saved runs and settings (the student's name) are kept. One transaction: all or nothing.
+        """
+        where, params = ("WHERE lesson_id = ?", (lesson_id,)) if lesson_id is not None else ("", ())
+
+        def write(conn: sqlite3.Connection) -> None:
+            for table in ("attempts", "exercise_state", "lesson_state", "solution_views"):
+                conn.execute(f"DELETE FROM {table} {where}", params)
+
+        self._write(write)
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the whole store at ``target`` (SQLite's online backup)."""
+        with self._lock:
+            copy = sqlite3.connect(str(target))
+            try:
+                self._conn.backup(copy)
+            finally:
+                copy.close()
+        return target
 
     # ------------------------------------------------------------------------------------ runs
 

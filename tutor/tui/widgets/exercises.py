@@ -264,6 +264,7 @@ class ExercisePanel(Vertical):
         solution = self.query_one(".ex-solution", Markdown)
         solution.update("**Solution**\n\n" + self.solution_markdown())
         solution.display = True
+        self.app.course.solution_shown(self.exercise)  # a teacher's export says the solution was seen
         return True
 
     def on_mount(self) -> None:
