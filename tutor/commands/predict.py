@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tutor.sentiment import Encoded, SentimentModel
 
 CHUNK = 2048  # most reviews per batch: answers go out batch by batch
-QUEUED = 2048  # most tokenised lines read ahead of the batch being classified
+QUEUED = 512  # most tokenised lines read ahead (the batch being taken holds up to CHUNK more)
 WAIT = 0.3  # seconds without a new line before a partial batch is classified (a slow producer)
 
 
@@ -147,17 +147,20 @@ class _ReadAhead:
         list means the input has ended; a reading error is raised once the lines before it
         are taken.
         """
+        batch: list[Item] = []
         with self.cond:
             while not self.items and not self.finished:
                 self.cond.wait()
             deadline = time.monotonic() + wait
-            while len(self.items) < most and not self.finished:
+            while True:
+                # move what has arrived into the batch: that makes room for the reader at once
+                while self.items and len(batch) < most:
+                    batch.append(self.items.popleft())
+                self.cond.notify_all()
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if len(batch) >= most or self.finished and not self.items or left <= 0:
                     break
                 self.cond.wait(left)
-            batch = [self.items.popleft() for _ in range(min(most, len(self.items)))]
-            self.cond.notify_all()  # room for the reader
             if not batch and self.error is not None:
                 raise self.error
             return batch
