@@ -215,3 +215,11 @@ def test_predict_texts_keeps_its_answers(tmp_path):
             k: v for k, v in result.items() if k != "trajectory"
         }
         assert max(abs(a - b) for a, b in zip(row["trajectory"], result["trajectory"], strict=True)) <= 1e-6
+
+
+def test_bench_predict_runs_every_variant():
+    from tutor.bench_predict import bench_predict
+
+    variants, source = bench_predict(n=30, repeats=1)
+    assert [v.threads for v in variants] == [1, 1, 2] and source
+    assert all(len(v.seconds) == 1 and v.seconds[0] > 0 and v.peak_mb[0] > 0 for v in variants)

@@ -8,25 +8,26 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from tutor.course.access import Course, load_course
 from tutor.course.model import CheckResult, Exercise
 from tutor.tui.palette import JumpProvider
 
 
-def _map_screen():  # imported lazily: each mode's screen is built on first visit
+def _map_screen() -> Screen[None]:  # imported lazily: each mode's screen is built on first visit
     from tutor.tui.screens.course_map import CourseMapScreen
 
     return CourseMapScreen()
 
 
-def _train_screen():
+def _train_screen() -> Screen[None]:
     from tutor.tui.screens.dashboard import DashboardScreen
 
     return DashboardScreen()
 
 
-def _play_screen():
+def _play_screen() -> Screen[None]:
     from tutor.tui.screens.playground import PlaygroundScreen
 
     return PlaygroundScreen()

@@ -118,7 +118,8 @@ class LrCurvesView(LiveView):
             plt.plot(
                 list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour, marker="braille"
             )
-        plt.xticks(int_ticks(max((len(c.loss) for c in shown), default=1)))
+        ticks: list[float] = [*int_ticks(max((len(c.loss) for c in shown), default=1))]  # plotext asks floats
+        plt.xticks(ticks)
         plt.xlabel("epoch")
         plot.replot()
         caption = Text("validation accuracy: ", style="dim")
