@@ -14,12 +14,7 @@ from tutor.errors import TutorError
 if TYPE_CHECKING:
     from tutor.course.access import Course
 
-app = typer.Typer(
-    help=(
-        "Your progress: a summary per lesson, an export for your teacher (--csv, --json, with the name "
-        "set by --name), a reset that keeps a backup, and `merge` for a teacher's class table."
-    )
-)
+app = typer.Typer(help="Your progress per lesson; exports for a teacher; reset (with a backup); a class table.")
 
 
 def _course() -> Course:

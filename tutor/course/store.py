@@ -392,16 +392,20 @@ class ProgressStore:
     def _stop_saving(self, reason: str) -> None:
         """The file turned out to be read-only: keep going on a copy in memory."""
         memory = self._connect(":memory:")
-        self._conn.backup(memory)
+        try:
+            self._conn.backup(memory)
+            rest = "Your progress so far can be seen; anything new is kept only until the tutor closes."
+        except sqlite3.Error:  # not even readable now: carry on empty rather than fail the write
+            memory.close()
+            memory = self._connect(":memory:")
+            _migrate(memory)
+            rest = "Anything new is kept only until the tutor closes."
         self._conn.close()
         self._conn = memory
         self.saving = False
         self.why_not_saving = reason
         self.journal_mode = "memory"
-        self.notice = (
-            f"Progress is not being saved: {reason} ({self.path}). Your progress so far can be seen; "
-            "anything new is kept only until the tutor closes."
-        )
+        self.notice = f"Progress is not being saved: {reason} ({self.path}). {rest}"
 
     def _move_aside(self) -> Path | None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
