@@ -11,8 +11,8 @@ from test_tui_dashboard import open_dashboard, wait_for
 from test_tui_support import demo_app, run_async
 from textual.widgets import Input, Select
 
+from tutor.course.access import load_course
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 from tutor.tui.messages import ExperimentRequested
 from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap

@@ -13,9 +13,9 @@ import pytest
 from test_tui_support import demo_app, run_async
 
 from tutor import sentiment
+from tutor.course.access import load_course
 from tutor.course.model import KNOWN_VIEWS
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.views import VIEWS
 from tutor.tui.views.base import LiveView

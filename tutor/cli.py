@@ -117,7 +117,7 @@ class _TrainCommands(TyperGroup):
 
 
 def _register() -> None:
-    from tutor.commands import bench, check, data, lessons, predict, serve
+    from tutor.commands import bench, check, data, lessons, predict, progress, serve
 
     app.command("predict")(predict.predict)
     app.command("check")(check.check)
@@ -128,6 +128,7 @@ def _register() -> None:
     app.add_typer(train, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
+    app.add_typer(progress.app, name="progress")
     app.add_typer(bench.app, name="bench")
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tutor.errors import TutorError
+
 if TYPE_CHECKING:
     from tutor.course.model import CheckResult, Exercise, Lesson
 
@@ -52,55 +54,51 @@ def lessons(
     use_lessons_option(folder)
     if ctx.invoked_subcommand is not None:
         return
-    from tutor.course import open_store
-    from tutor.course.syllabus import course_lessons
-    from tutor.errors import TutorError
+    from rich.console import Console
 
-    try:
-        all_lessons = course_lessons()
-    except ValueError as exc:  # a lesson file that does not parse: the message names it
-        raise TutorError(str(exc)) from None
-    with open_store() as store:
-        if store.notice:
-            print(f"tutor: {store.notice}", file=sys.stderr)
-        progress = store.course_progress(all_lessons)
-        states = {lesson.id: store.exercise_states(lesson.id) for lesson in all_lessons}
-        last = store.last_opened()
+    from tutor.course.access import load_course
+
+    course = load_course()  # the course a learner gets (TUTOR_LESSONS included), and the store
+    if course.lessons_error:
+        raise TutorError(course.lessons_error)
+    err = Console(stderr=True)
+    if course.notice:
+        err.print(f"[yellow]{course.notice}[/]", highlight=False)
+    course.set_reporter(lambda message: err.print(f"[yellow]{message}[/]", highlight=False))
+    progress = course.course_progress()
+    last = course.last_lesson_id()
     if json_out:
         rows = []
-        for lesson in all_lessons:
+        for lesson in course.lessons:
             exercises = []
             for ex in lesson.exercises:
-                state = states[lesson.id].get(ex.id)
-                passed, attempts = (state.passed, state.attempts) if state else (False, 0)
-                exercises.append(
-                    {"id": ex.id, "kind": ex.kind, "title": ex.title, "passed": passed, "attempts": attempts}
-                )
-            p = progress[lesson.id]
+                state = course.state(ex)
+                row = {"id": ex.id, "kind": ex.kind, "title": ex.title}
+                exercises.append(row | {"passed": state.passed, "attempts": state.attempts})
+            done, total = progress[lesson.id]
             rows.append(
                 {
                     "id": lesson.id,
                     "number": lesson.number,
                     "title": lesson.title,
-                    "passed": p.done,
-                    "total": p.total,
-                    "last_opened": bool(last and last[0] == lesson.id),
+                    "passed": done,
+                    "total": total,
+                    "last_opened": last == lesson.id,
                     "exercises": exercises,
                 }
             )
         print(json.dumps(rows, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="rnn-tutor course", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("lesson")
     table.add_column("done", justify="right")
-    for lesson in all_lessons:
-        p = progress[lesson.id]
-        marker = " ◀ last opened" if last and last[0] == lesson.id else ""
-        table.add_row(str(lesson.number), lesson.title + marker, f"{p.done}/{p.total}")
+    for lesson in course.lessons:
+        done, total = progress[lesson.id]
+        marker = " ◀ last opened" if last == lesson.id else ""
+        table.add_row(str(lesson.number), lesson.title + marker, f"{done}/{total}")
     Console().print(table)
     Console().print("Run [bold]tutor[/] to open the lessons, [bold]tutor check --list[/] for the code exercises.")
 

@@ -85,7 +85,7 @@ class DashboardScreen(Screen[None]):
             with TabPane("Live", id="live"):
                 yield LivePanel(id="live-grid")
             with TabPane("Runs", id="runs"):
-                yield RunsPanel(self.app.course.store, id="runs-panel")
+                yield RunsPanel(self.app.course, id="runs-panel")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

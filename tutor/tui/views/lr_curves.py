@@ -83,29 +83,28 @@ class LrCurvesView(LiveView):
 
     def saved_runs(self, most: int = len(SAVED_COLOURS)) -> list[Curve]:
         """The learner's saved runs of the lesson's preset (from the dashboard), newest first."""
-        store = getattr(getattr(self.app, "course", None), "store", None)
-        if store is None:
+        course = getattr(self.app, "course", None)
+        if course is None:
             return []
         curves: list[Curve] = []
-        try:  # the store is read on the UI thread: SQLite connections stay on their own thread
-            for info in store.list_runs():
-                if len(curves) >= most:
-                    break
-                if matches_preset(info.config) and info.config.get("lr") is not None:
-                    run = store.load_run(info.id)
-                    loss = [float(v) for v in run.history.get("loss", []) if v is not None]
-                    if loss:
-                        curves.append(
-                            Curve(
-                                float(info.config["lr"]),
-                                "your run",
-                                SAVED_COLOURS[len(curves)],
-                                loss,
-                                (run.history.get("val_accuracy") or [None])[-1],
-                            )
+        # the store is read on the UI thread (SQLite connections stay on their own thread); a store
+        # that cannot be read gives no runs, and the course tells the learner why
+        for info in course.list_runs():
+            if len(curves) >= most:
+                break
+            if matches_preset(info.config) and info.config.get("lr") is not None:
+                run = course.load_run(info.id)
+                loss = [float(v) for v in run.history.get("loss", []) if v is not None] if run else []
+                if run is not None and loss:
+                    curves.append(
+                        Curve(
+                            float(info.config["lr"]),
+                            "your run",
+                            SAVED_COLOURS[len(curves)],
+                            loss,
+                            (run.history.get("val_accuracy") or [None])[-1],
                         )
-        except Exception:  # an unreadable store only means no overlay
-            return curves
+                    )
         return curves
 
     def show(self, data: Any) -> None:
@@ -120,7 +119,8 @@ class LrCurvesView(LiveView):
             plt.plot(
                 list(range(1, len(c.loss) + 1)), c.loss, label=f"ρ={c.lr:g} {c.label}", color=c.colour, marker="braille"
             )
-        plt.xticks([float(t) for t in int_ticks(max((len(c.loss) for c in shown), default=1))])
+        ticks: list[float] = [*int_ticks(max((len(c.loss) for c in shown), default=1))]  # plotext asks floats
+        plt.xticks(ticks)
         plt.xlabel("epoch")
         plot.replot()
         caption = Text("validation accuracy: ", style="dim")

@@ -315,6 +315,7 @@ class ExercisePanel(Vertical):
         solution = self.solution
         solution.display = True
         await solution.update("**Solution**\n\n" + self.solution_markdown())
+        self.app.course.solution_shown(self.exercise)  # a teacher's export says the solution was seen
         return True
 
     def on_mount(self) -> None:

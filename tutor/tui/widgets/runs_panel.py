@@ -1,7 +1,7 @@
 """The dashboard's runs panel: saved runs in a table, up to four overlaid on shared axes.
 
-The panel owns which runs are overlaid; the runs themselves live in the progress store, which
-the screen hands down (None when the store could not be opened: the panel then shows none).
+The panel owns which runs are overlaid; the runs themselves live in the progress store, reached
+through the course the screen hands down (it tells the learner itself when a run is not saved).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
-from tutor.course.store import ProgressStore
+from tutor.course.access import Course
 from tutor.tui.widgets.plots import CachedPlot, log10_norms, plot_series
 
 OVERLAID = 4  # runs drawn at once
@@ -29,9 +29,9 @@ def epochs_cell(config: dict[str, Any]) -> str:
 class RunsPanel(Vertical):
     """Saved runs, newest first; enter on a row toggles it in the overlay below."""
 
-    def __init__(self, store: ProgressStore | None, *, id: str | None = None) -> None:
+    def __init__(self, course: Course, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.store = store
+        self.course = course
         self.overlay_ids: list[int] = []  # saved run ids shown in the overlay
 
     def compose(self) -> ComposeResult:
@@ -46,9 +46,9 @@ class RunsPanel(Vertical):
 
     def keep(self, label: str, config: dict[str, Any], history: dict[str, Any]) -> None:
         """Save a finished run and overlay it first."""
-        if self.store is None:
+        run_id = self.course.save_run(label, config, history)
+        if run_id is None:  # not stored: the course has said why
             return
-        run_id = self.store.save_run(label, config, history)
         self.overlay_ids = ([run_id] + self.overlay_ids)[:OVERLAID]
         self.refresh_runs()
 
@@ -56,7 +56,7 @@ class RunsPanel(Vertical):
         """List the saved runs (newest first) and redraw the overlay."""
         table = self.query_one(DataTable)
         table.clear()
-        for info in self.store.list_runs() if self.store is not None else []:
+        for info in self.course.list_runs():
             cfg = info.config
             table.add_row(
                 "✓" if info.id in self.overlay_ids else "",
@@ -82,11 +82,9 @@ class RunsPanel(Vertical):
         """Validation loss and last-epoch step norms of the marked runs, on shared axes."""
         losses: list[tuple[str, list[float]]] = []
         norms: list[tuple[str, list[float]]] = []
-        for run_id in self.overlay_ids if self.store is not None else []:
-            assert self.store is not None
-            try:
-                run = self.store.load_run(run_id)
-            except KeyError:
+        for run_id in self.overlay_ids:
+            run = self.course.load_run(run_id)
+            if run is None:
                 continue
             label = f"#{run.id} {run.config.get('model')}"
             losses.append((label, run.history.get("val_loss") or run.history.get("loss") or []))
