@@ -7,8 +7,7 @@ import sqlite3
 import pytest
 from test_course_store_faults import simulate_read_only
 from test_tui_lesson import open_demo
-from test_tui_support import demo_app, run_async
-from textual.widgets import RadioButton
+from test_tui_support import choice_button, demo_app, run_async
 
 from tutor.course.store import DB_NAME, ProgressStore
 from tutor.tui.screens.lesson import LessonScreen
@@ -46,7 +45,7 @@ async def test_a_locked_store_tells_the_learner_once_and_the_lesson_keeps_workin
     async with app.run_test(size=(80, 24)) as pilot:
         other.execute("BEGIN EXCLUSIVE")  # another program writes for a long time
         screen = await open_demo(pilot)
-        list(screen.query_one("#ex-pick").query(RadioButton))[1].value = True
+        choice_button(screen.query_one("#ex-pick"), "1").value = True  # a wrong one: ctrl+r stays on it
         await pilot.press("ctrl+r")
         await pilot.pause()
         await pilot.press("ctrl+r")
@@ -74,7 +73,7 @@ async def test_a_read_only_store_shows_progress_and_says_once_that_nothing_is_sa
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot)
         assert "1/4" in screen.sub_title  # reading works
-        list(screen.query_one("#ex-pick").query(RadioButton))[1].value = True
+        choice_button(screen.query_one("#ex-pick"), "0.25").value = True  # the right one (choices are shuffled)
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert "2/4" in screen.sub_title  # kept for the session

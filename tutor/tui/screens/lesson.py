@@ -289,6 +289,10 @@ class LessonScreen(Screen[None]):
             if not widget.region and tries:  # not laid out yet (the screen is just resuming)
                 self.set_timer(0.02, lambda: scroll(tries - 1))
                 return
+            if self.app.animator.is_being_animated(self.scroll, "scroll_y") and tries:
+                # a scroll still under way (focus moved just before) would carry the view past it
+                self.set_timer(0.05, lambda: scroll(tries - 1))
+                return
             region = self._virtual(widget)
             window = self.scroll.scrollable_content_region.height
             spacing = Spacing(0, 0, min(below, window // 2), 0)
