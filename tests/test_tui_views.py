@@ -302,7 +302,7 @@ async def test_trajectory_and_embeddings_with_the_bundled_model(tmp_path):
         assert view.error == "" and len(view.result.words) > 5
 
 
-def test_lesson_6_activations_snapshot(snap_compare):  # the real lesson: what a learner sees
+def test_lesson_5_activations_snapshot(snap_compare):  # the real lesson: what a learner sees
     async def run_before(pilot) -> None:
         await open_view(pilot, "activations")
 

@@ -1,4 +1,4 @@
-"""Lesson 6: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
+"""Lesson 5: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The figures that lessons 2-5 state, recomputed the way the lesson says they are computed.
+"""The figures that lessons 2-6 state, recomputed the way the lesson says they are computed.
 
 Each test names the lesson and the sentence it backs. Parts that need the real IMDb training
 reviews skip when the dev copy (../shared/data) is absent.
@@ -199,8 +199,8 @@ def test_lesson4_explanation_gradcheck():
     assert set(errors) == {"W", "U", "b", "x"} and max(errors.values()) < 1e-6
 
 
-# ---------------------------------------------------------------------------- lesson 5
-def test_lesson5_quadratic_table():
+# ---------------------------------------------------------------------------- lesson 6
+def test_lesson6_quadratic_table():
     a = 4.0
     rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.75: [-2, 4, -8]}
     for rho, want in rows.items():
@@ -209,15 +209,15 @@ def test_lesson5_quadratic_table():
             theta = theta - rho * a * theta  # gradient of ½·a·θ² is a·θ
             got.append(theta)
         assert np.allclose(got, want), (rho, got)
-    ex = _exercises(5)["overshoot"]
+    ex = _exercises(6)["overshoot"]
     assert 1 - 0.75 * (2 * 2) * 1 == ex.answer == -2  # R = 2θ², gradient 4θ
 
 
-def test_lesson5_gradient_solution_against_the_engine():
+def test_lesson6_gradient_solution_against_the_engine():
     """The exercise's formulas equal the engine's own Dense backward for the same net."""
     from tutor.engine import Dense, Sequential
 
-    ns = _solution(5, "two-gradients")
+    ns = _solution(6, "two-gradients")
     rng = np.random.default_rng(0)
     K, p = 4, 3
     x, y = rng.standard_normal(p), 0.7
@@ -244,7 +244,7 @@ def _lr_run(lr: float, seed: int = 0):
     return model.fit(x, y, epochs=10, batch_size=64, validation_data=(xv, yv), seed=seed).history
 
 
-def test_lesson5_learning_rate_experiments():
+def test_lesson6_learning_rate_experiments():
     small = _lr_run(0.001)
     assert round(small["loss"][0], 2) == 0.76 and round(small["loss"][-1], 2) == 0.70
     assert small["val_accuracy"][-1] < 0.95  # the preset of "too small" does not pass its goal
