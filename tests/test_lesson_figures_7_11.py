@@ -209,10 +209,12 @@ def _r2(y, pred):
     return 1.0 - float(np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
 
 
-def _ar_r2(d, day_of_week=False):
+def _ar(d, day_of_week=False, fit=None):
+    """Least squares on `fit` (the task's fitting years by default): validation and test R²."""
     A = np.column_stack([np.ones(len(d.y)), d.X_flat] + ([d.day_of_week[:, 1:]] if day_of_week else []))
-    beta, *_ = np.linalg.lstsq(A[d.train], d.y[d.train], rcond=None)
-    return _r2(d.y[~d.train], A[~d.train] @ beta)
+    fit = d.fit if fit is None else fit
+    beta, *_ = np.linalg.lstsq(A[fit], d.y[fit], rcond=None)
+    return _r2(d.y[d.val], A[d.val] @ beta), _r2(d.y[~d.train], A[~d.train] @ beta)
 
 
 def test_l10_counts_and_split():
@@ -224,6 +226,17 @@ def test_l10_counts_and_split():
     d = load_nyse_lagged(5)
     assert len(d.y) == 6046 and int(d.train.sum()) == 4276 and int((~d.train).sum()) == 1770
     assert str(d.dates[d.train].max()) == "1979-12-31" and str(d.dates[~d.train].min()).startswith("1980-")
+    # the lesson's table of the three periods
+    assert int(d.fit.sum()) == 3266 and int(d.val.sum()) == 1010
+    assert str(d.dates[d.fit].min())[:4] == "1962" and str(d.dates[d.fit].max())[:4] == "1975"
+    assert str(d.dates[d.val].min())[:4] == "1976" and str(d.dates[d.val].max())[:4] == "1979"
+    text = _lesson_text(10)
+    for row in (
+        "1962–1975   fit        3,266 pairs",
+        "1976–1979   validate   1,010 pairs",
+        "1980–1986   test       1,770",
+    ):
+        assert row in text
     assert 6051 - 10 == 6041
 
 
@@ -242,28 +255,40 @@ def test_l10_autocorrelation_table():
         assert [round(float(acf[k]), 2) + 0.0 for k in (1, 2, 5, 10)] == row, name
 
 
-def test_l10_linear_figures_and_the_lag_table():
+def test_l10_linear_figures_validation_then_test():
     from tutor.data import load_nyse_lagged
 
     d = load_nyse_lagged(5)
-    assert round(_ar_r2(d), 4) == 0.4129
-    assert round(_ar_r2(d, day_of_week=True), 4) == 0.4596
-    vol = 1  # log_volume's column
-    assert round(_r2(d.y[~d.train], d.X[~d.train, -1, vol]), 4) == 0.1803
-    table = {
-        1: (6050, 0.345, 0.405),
-        2: (6049, 0.365, 0.429),
-        3: (6048, 0.387, 0.449),
-        5: (6046, 0.413, 0.460),
-        10: (6041, 0.415, 0.458),
-        20: (6031, 0.416, 0.454),
-    }
-    for lag, (pairs, ar, ar_dow) in table.items():
-        d = load_nyse_lagged(lag)
-        assert len(d.y) == pairs
-        assert round(_ar_r2(d), 3) == ar, lag
-        assert round(_ar_r2(d, day_of_week=True), 3) == ar_dow, lag
-        assert (lag >= 5) == (_ar_r2(d, day_of_week=True) >= 0.45)  # the beat-the-rnn solution
+    val, test = _ar(d)
+    assert round(val, 3) == 0.615 and round(test, 3) == 0.412
+    val, test = _ar(d, day_of_week=True)
+    assert round(val, 3) == 0.647 and round(test, 3) == 0.457
+    vol = 1  # log_volume's column: yesterday's volume, "about 47% ... and 18%"
+    assert round(_r2(d.y[d.val], d.X[d.val, -1, vol]), 3) == 0.466
+    assert round(_r2(d.y[~d.train], d.X[~d.train, -1, vol]), 3) == 0.180
+    # refitted on all eighteen training years, as the book (and the fit-ar exercise) does
+    assert round(_ar(d, fit=d.train)[1], 3) == 0.413
+    assert round(_ar(d, day_of_week=True, fit=d.train)[1], 4) == 0.4596
+    text = _lesson_text(10)
+    assert " AR(L)             0.541   0.568   0.594   0.615   0.620   0.623" in text
+    for lag, want in {1: 0.541, 2: 0.568, 3: 0.594, 5: 0.615, 10: 0.620, 20: 0.623}.items():
+        assert round(_ar(load_nyse_lagged(lag))[0], 3) == want, lag
+
+
+def test_l10_beat_the_rnn_solution_by_lag():
+    """The weekday passes the goal (0.63) at lags 3 to 50, and no lag passes without it."""
+    from tutor.data import load_nyse, make_lagged
+
+    # all lags from 1 to 60 were tried when the solution was written; a sample keeps this test quick
+    series = load_nyse()
+    without = {lag: _ar(make_lagged(series, lag))[0] for lag in (1, 3, 5, 10, 15, 20, 30, 50)}
+    best = max(without, key=without.__getitem__)
+    assert best == 20 and round(without[best], 3) == 0.623 < 0.63  # "the best is 0.623, at lag 20"
+    weekday = {lag: _ar(make_lagged(series, lag), day_of_week=True)[0] for lag in (2, 3, 5, 7, 8, 10, 50)}
+    for lag, val in weekday.items():  # "every lag from 3 to 50 passes"
+        assert (3 <= lag <= 50) == (val >= 0.63), (lag, val)
+    best = max(weekday, key=weekday.__getitem__)  # "the best of them (lag 8, 0.649) beats lag 5 by less than 0.003"
+    assert best == 8 and round(weekday[best], 3) == 0.649 and weekday[best] - weekday[5] < 0.003
 
 
 def test_l10_rnn_recipe():
@@ -275,17 +300,26 @@ def test_l10_rnn_recipe():
     model = out.trained
     assert [type(layer) for layer in model.layers] == [SimpleRNN, Dropout, Dense]
     assert [layer.count_params() for layer in model.layers] == [192, 0, 13]
-    r2 = out.history["val_r2"]  # the course's test years serve as validation data
+    assert out.sizes == {"train": 3266, "val": 1010, "test": 1770}
+    r2 = out.history["val_r2"]  # the validation years, epoch by epoch
     assert len(r2) == config["epochs"] == 100
-    assert round(r2[19], 2) == 0.40
-    assert round(r2[-1], 2) == 0.41 and r2[-1] >= 0.39  # the experiment's goal
+    # "0.57 after 20 epochs, 0.60 at the end", "about 0.40" on the test years: one machine's run,
+    # which moves by a little with the BLAS build and the engine's optimiser
+    assert r2[19] == pytest.approx(0.57, abs=0.015)
+    assert r2[-1] == pytest.approx(0.60, abs=0.015) and r2[-1] >= 0.58  # the experiment's goal
+    assert out.metrics["test_r2"] == pytest.approx(0.40, abs=0.015)
+    assert r2[-1] < 0.615  # no better than the AR(5) on the same years
+    # "with a lag of 10 ... about the same 0.60, and with a lag of 1 ... about 0.54"
+    assert registry.run({**config, "lag": 10}).history["val_r2"][-1] == pytest.approx(0.60, abs=0.015)
+    assert registry.run({**config, "lag": 1}).history["val_r2"][-1] == pytest.approx(0.54, abs=0.015)
 
 
 def test_l10_ar_experiment_goal():
     registry = pytest.importorskip("tutor.tasks.registry")
     config = _exercise_config(10, "beat-the-rnn")
-    assert round(registry.run(config).history["val_r2"][-1], 4) == 0.4129  # goal (0.45) not met
-    assert round(registry.run({**config, "day_of_week": True}).history["val_r2"][-1], 4) == 0.4596
+    assert round(registry.run(config).history["val_r2"][-1], 3) == 0.615  # goal (0.63) not met
+    out = registry.run({**config, "day_of_week": True})
+    assert round(out.history["val_r2"][-1], 3) == 0.647 and round(out.metrics["test_r2"], 3) == 0.457
 
 
 # -- lesson 11: considerations ----------------------------------------------------------------
@@ -299,4 +333,4 @@ def test_l11_parameter_counts_of_the_razor():
     assert rnn.count_params() == 205 == 12 * (3 + 12) + 12 + 13
     assert load_nyse_lagged(5).X_flat.shape[1] + 1 == 16  # AR(5): 15 lags and an intercept
     text = _lesson_text(11)
-    assert "205" in text and "0.4129" in text
+    assert "0.412" in text and "0.457" in text  # lesson 10's test figures, pinned there
