@@ -6,6 +6,7 @@ reviews skip when the dev copy (../shared/data) is absent.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -141,13 +142,40 @@ def test_lesson3_counts_and_embedding_layer():
 
     text = _lesson_text(3)
     assert (20 * 10_000, 20 * 16, 20 * 5) == (200_000, 320, 100)
-    for line in ("20 × 10,000 = 200,000", "20 × 16     =     320", "20 × 5      =     100"):
+    assert (20 * 16 - 20, 20 * 10_000 - 20) == (300, 199_980)
+    for line in ("20 × 10,000 = 200,000     199,980", "20 × 16     =     320         300", "20 × 5      =     100"):
         assert line in text
     layer = Embedding(10_000, 32)
     assert layer.params["E"].shape == (10_000, 32)
     assert layer.count_params() == 320_000 == _exercises(3)["embedding-size"].answer
     assert layer.forward(np.array([[12, 7, 7, 431]])).shape == (1, 4, 32)
     assert Embedding(10_000, 128).count_params() == 1_280_000
+
+
+def test_lesson3_the_picture_of_20_words():
+    """The one-hot grid is the sentence's words over the 16-word dictionary; the embedded columns
+    repeat with the words, and good and great (5 and 15) are alike."""
+    text = _lesson_text(3)
+    quote = re.search(r"^> (the film .*?)\n> (.*?)\n", text, re.M)
+    assert quote
+    words = f"{quote.group(1)} {quote.group(2)}".split()
+    assert len(words) == 20 and len(set(words)) == 14
+    blocks = re.findall(r"```\n word:.*?\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    rows = [line.split() for line in blocks[0].splitlines()]
+    dictionary = [row[0] for row in rows]
+    assert len(dictionary) == 16 and set(words) <= set(dictionary) and dictionary == sorted(dictionary)
+    grid = np.array([[cell == "1" for cell in row[1:]] for row in rows])
+    assert grid.shape == (16, 20) and (grid.sum(axis=0) == 1).all()  # one 1 per word
+    assert [dictionary[i] for i in grid.argmax(axis=0)] == words
+    levels = "▁▂▃▄▅▆▇█"
+    emb = np.array([[levels.index(c) for c in line.split()[2:]] for line in blocks[1].splitlines()])
+    assert emb.shape == (5, 20)
+    for w in set(words):  # the same word, the same column
+        cols = [i for i, x in enumerate(words) if x == w]
+        assert all((emb[:, c] == emb[:, cols[0]]).all() for c in cols), w
+    assert {1, 7, 12, 18} == {i + 1 for i, x in enumerate(words) if x == "the"}
+    assert (words[4], words[14]) == ("good", "great") and np.abs(emb[:, 4] - emb[:, 14]).max() <= 1
 
 
 def test_lesson3_one_hot_rows_are_orthogonal():
