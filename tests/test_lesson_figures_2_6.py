@@ -192,7 +192,11 @@ def test_lesson4_parameter_counts():
     text = _lesson_text(4)
     nyse = Sequential([SimpleRNN(12, input_dim=3), Dense(1)])
     assert [layer.count_params() for layer in nyse.layers] == [192, 13]
-    assert nyse.count_params() == 205 == _exercises(4)["length-and-params"].answer
+    assert nyse.count_params() == 205 and "the same 205 weights" in text
+    # the quiz: 50 days (nothing changes) of 5 numbers (W grows)
+    longer = Sequential([SimpleRNN(12, input_dim=5), Dense(1)])
+    assert longer.count_params() == 229 == _exercises(4)["length-and-params"].answer
+    assert longer.forward(np.zeros((1, 50, 5))).shape == (1, 1)
     assert "3·12 + 12·12 + 12 = 192" in text
     imdb = Sequential([Embedding(10_000, 32), SimpleRNN(32), Dense(1, activation="sigmoid")])
     imdb.build((None, None))
