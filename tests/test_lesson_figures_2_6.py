@@ -231,6 +231,28 @@ def test_lesson4_explanation_gradcheck():
     assert set(errors) == {"W", "U", "b", "x"} and max(errors.values()) < 1e-6
 
 
+# ---------------------------------------------------------------------------- lesson 5
+def test_lesson5_slopes():
+    from tutor.engine.activations import ACTIVATIONS
+
+    sigmoid, dsigmoid = ACTIVATIONS["sigmoid"]  # the engine writes g′ through a = g(z)
+    tanh, dtanh = ACTIVATIONS["tanh"]
+    z = np.linspace(-6, 6, 241)
+    ds, dt = dsigmoid(sigmoid(z.copy())), dtanh(tanh(z.copy()))
+    text = _lesson_text(5)
+    for figure in ("σ′(5) is about 0.0066", "σ′(10) about 0.000045", "tanh′(3) is about 0.0099", "4·σ′(2z)"):
+        assert figure in text
+    assert float(dsigmoid(sigmoid(np.array([5.0])))[0]) == pytest.approx(0.0066, abs=5e-5)
+    assert float(dsigmoid(sigmoid(np.array([10.0])))[0]) == pytest.approx(0.000045, abs=5e-7)
+    assert float(dtanh(tanh(np.array([3.0])))[0]) == pytest.approx(0.0099, abs=5e-5)
+    np.testing.assert_allclose(tanh(z.copy()), 2 * sigmoid(2 * z) - 1, atol=1e-12)
+    np.testing.assert_allclose(dt, 4 * dsigmoid(sigmoid(2 * z)), atol=1e-12)  # four times as steep at 0
+    ex = _exercises(5)
+    assert z[np.argmax(ds)] == 0 and ds.max() == ex["sigmoid-max-slope"].answer == 0.25
+    assert ex["tanh-max-slope"].choices[ex["tanh-max-slope"].answer] == "1" and dt.max() == 1.0
+    assert ex["vanishing-factor"].answer == 0.25**10
+
+
 # ---------------------------------------------------------------------------- lesson 6
 def test_lesson6_quadratic_table():
     a = 4.0
