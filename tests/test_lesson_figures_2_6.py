@@ -256,15 +256,19 @@ def test_lesson5_slopes():
 # ---------------------------------------------------------------------------- lesson 6
 def test_lesson6_quadratic_table():
     a = 4.0
-    rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.75: [-2, 4, -8]}
+    rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.6: [-1.4, 1.96, -2.744]}
     for rho, want in rows.items():
         theta, got = 1.0, []
         for _ in range(3):
             theta = theta - rho * a * theta  # gradient of ½·a·θ² is a·θ
             got.append(theta)
         assert np.allclose(got, want), (rho, got)
+    text = _lesson_text(6)
+    assert " 0.6     −1.4          −1.4    1.96   −2.744       zig-zags, diverges" in text
     ex = _exercises(6)["overshoot"]
     assert 1 - 0.75 * (2 * 2) * 1 == ex.answer == -2  # R = 2θ², gradient 4θ
+    theta = -2.0
+    assert [theta := theta - 0.75 * 4 * theta for _ in range(2)] == [4, -8]  # "lands at 4, then −8"
 
 
 def test_lesson6_gradient_solution_against_the_engine():

@@ -191,3 +191,33 @@ def test_activations_come_before_fitting():
     # fitting (backpropagation) multiplies by g′ and speaks of saturated units: lesson 5 defines them
     order = [lesson.id for lesson in load_lessons()]
     assert order.index("activations") < order.index("fitting") < order.index("vanishing-gradients")
+
+
+# an operator between spaces, outside code blocks: where a renderer may break a formula in two
+_BREAKABLE_FORMULA = re.compile(r"[^\s`]+ [−=·+×<>→≈≤≥] [^\s`]+")
+
+
+def _prose_parts(ex: Exercise) -> dict[str, str]:
+    parts = {"prompt": ex.prompt_markdown, "hint": ex.hint, "explanation": ex.explanation}
+    if ex.kind != "code":  # a code exercise's solution is Python, shown in the editor
+        parts["solution"] = ex.solution
+    return parts
+
+
+def test_the_fitting_lesson_keeps_its_formulas_whole():
+    """The lesson view and the exercises wrap prose at spaces, code spans included (seen at 80 and
+    100 columns: "−(y −⏎f)"); formulas sit in code blocks, or are written without spaces."""
+    lesson = next(le for le in load_lessons() if le.id == "fitting")
+    texts = {"prose": lesson.body_markdown}
+    for ex in lesson.exercises:
+        texts.update({f"{ex.id} {part}": text for part, text in _prose_parts(ex).items()})
+    found = []
+    for where, text in texts.items():
+        outside = re.sub(r"(?ms)^(`{3,}|~{3,}).*?^\1", "", text)
+        found += [f"{where}: {m.group()!r}" for m in _BREAKABLE_FORMULA.finditer(outside)]
+        # one notation per symbol: wₖⱼ, zₖ, xⱼ as in the formulas, not w_kj, z_k, x_j beside them
+        found += [f"{where}: {m.group()!r}" for m in re.finditer(r"\b[wxzβ]_[a-z0-9]+", text)]
+    assert not found, "\n".join(found)
+    # p is the number of inputs; the dropout rate is φ (ISLR2's letter), a predicted probability ŷ
+    assert "dropout rate" in lesson.body_markdown and "1/(1−φ)" in lesson.body_markdown
+    assert not re.search(r"probability p\b|Dropout\(p\)|output p\b", lesson.body_markdown)
