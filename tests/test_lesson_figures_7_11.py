@@ -7,6 +7,7 @@ every figure the tutor computes is. Real-data parts skip when ../shared/data is 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -163,6 +164,26 @@ def test_l9_model_sizes():
     assert round(100 * 320_000 / 328_353) == 97
     text = _lesson_text(9)
     assert "328,353" in text and "322,113" in text
+
+
+def test_l9_full_size_table_is_the_readmes():
+    """The full-size runs take minutes (225 s for the LSTM): the lesson quotes the README's
+    reproduction table, measured with `tutor train imdb`, and must say the same."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rnn = re.search(
+        r"SimpleRNN\(32\) \| `tutor train imdb --model rnn` \| ([\d.]+) after 10 epochs; ([\d.]+) at the best", readme
+    )
+    lstm = re.search(
+        r"LSTM\(32\) \| `tutor train imdb --model lstm` \| ([\d.]+) at the best epoch; ([\d.]+) after 10", readme
+    )
+    assert rnn and lstm, "the README's IMDb rows changed their wording: update this test"
+    text = _lesson_text(9)
+    assert re.search(rf"simple RNN +{rnn.group(1)} +{rnn.group(2)} \(epoch \d+\)", text)
+    assert re.search(rf"LSTM +{lstm.group(2)} +{lstm.group(1)} \(epoch \d+\)", text)
+    # "by a few points, not ten": at the best epoch and after the last
+    assert (
+        0 < float(lstm.group(1)) - float(rnn.group(2)) < 0.06 and 0 < float(lstm.group(2)) - float(rnn.group(1)) < 0.06
+    )
 
 
 def test_l9_pad_example_matches_the_data_layer():
