@@ -26,6 +26,7 @@ def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.nd
     curves: dict[str, np.ndarray] = {}
     for name in COLOURS:
         g, dg = ACTIVATIONS[name]
+        assert dg is not None  # only softmax has none (a Jacobian), and it is not drawn
         a = g(z.copy())
         curves[name] = a
         curves[name + "'"] = dg(a)  # the engine writes g′ through the output a = g(z)
