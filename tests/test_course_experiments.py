@@ -64,7 +64,7 @@ def test_a_diverged_runs_last_loss_counts_as_infinite():
     run = ExperimentRun({}, {}, {"loss": [0.7, math.nan]}, diverged=True)
     logs = run.logs()
     assert logs["loss"][-1] == math.inf and logs["epochs"] == 2
-    exercise = _exercise(5, "lr-too-large")
+    exercise = _exercise(6, "lr-too-large")
     config = dict(run_config(exercise, {"lr": 50.0}))
     assert judge_run(exercise, ExperimentRun(config, {}, {"loss": [0.7, math.nan]}, diverged=True)).passed
 

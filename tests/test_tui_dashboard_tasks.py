@@ -66,7 +66,7 @@ async def test_nyse_rnn_then_ar_in_one_training_process_which_ends_with_the_app(
         await train(pilot, screen)
         assert screen.result is not None and screen.result.baseline
         val = screen.result.metrics["val_r2"]
-        assert 0.3 < val < 0.5
+        assert 0.55 < val < 0.7  # validation R² on 1976-1979 (0.615); the test years stay out of the dashboard
         assert screen.status_note.startswith(f"fitted: val R² {val:.3f}")
         assert f"val R² {val:.3f}" in plot_title(screen, "#metric-plot")
         assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # the process (and its data) is kept

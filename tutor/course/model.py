@@ -20,8 +20,8 @@ EXERCISE_KINDS: tuple[str, ...] = ("quiz", "code", "experiment")
 KNOWN_VIEWS: frozenset[str] = frozenset(
     {
         "hidden_state",  # heat map of the hidden state while a sentence is read (lesson 4)
-        "lr_curves",  # loss curves under several learning rates (lesson 5)
-        "activations",  # sigmoid / tanh / ReLU and their derivatives (lesson 6)
+        "lr_curves",  # loss curves under several learning rates (lesson 6)
+        "activations",  # sigmoid / tanh / ReLU and their derivatives (lesson 5)
         "grad_norms",  # per-time-step gradient norms, RNN vs LSTM (lesson 7)
         "trajectory",  # word-by-word sentiment trajectory (lesson 9)
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 10)

@@ -1,4 +1,4 @@
-"""Lesson 6: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
+"""Lesson 5: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ Z_RANGE = (-6.0, 6.0)
 POINTS = 241  # z in steps of 0.05: z = 0, where σ′ and tanh′ peak, is one of them
 COLOURS = {"sigmoid": "blue", "tanh": "orange", "relu": "green"}  # plotext's names
 RICH_COLOURS = {"sigmoid": "blue", "tanh": "dark_orange", "relu": "green"}  # the same, for Rich
+CAPTION_Z = 2.0  # the caption reads the slopes here
 
 
 def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -25,6 +26,7 @@ def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.nd
     curves: dict[str, np.ndarray] = {}
     for name in COLOURS:
         g, dg = ACTIVATIONS[name]
+        assert dg is not None  # only softmax has none (a Jacobian), and it is not drawn
         a = g(z.copy())
         curves[name] = a
         curves[name + "'"] = dg(a)  # the engine writes g′ through the output a = g(z)
@@ -70,10 +72,12 @@ class ActivationsView(LiveView):
             plt.xticks([-6, -3, 0, 3, 6])
             plt.yticks([0, 0.25, 0.5, 0.75, 1.0] if suffix else [-1, 0, 1, 2])
             plot.replot()
-        caption = Text()
+        # the slopes at one z away from the peaks: the lesson's quizzes ask for the peaks themselves
+        at = int(np.argmin(np.abs(self.z - CAPTION_Z)))
+        caption = Text(f"at z = {self.z[at]:g}: ", style="dim")
         for name in COLOURS:
-            d = self.curves[name + "'"]
-            peak = int(np.argmax(d))
-            caption.append(f"max {name}′ = {d[peak]:.2f}", style=f"bold {RICH_COLOURS[name]}")
-            caption.append(f" at z = {self.z[peak]:+.0f}   " if name != "relu" else " for all z > 0", style="dim")
+            slope = self.curves[name + "'"][at]
+            caption.append(f"{name}′ {slope:.3f}", style=f"bold {RICH_COLOURS[name]}")
+            caption.append("  ")
+        caption.append("Where does each peak?", style="dim")
         self.query_one("#act-caption", Static).update(caption)

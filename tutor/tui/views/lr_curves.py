@@ -1,4 +1,4 @@
-"""Lesson 5: the same small run's loss curve under a too small, a good and a too large learning rate."""
+"""Lesson 6: the same small run's loss curve under a too small, a good and a too large learning rate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tutor.tui.views.base import LiveView
 from tutor.tui.widgets.plots import CachedPlot, int_ticks
 
-# the lesson 5 experiment's preset; only the learning rate changes between the curves
+# the lesson 6 experiment's preset; only the learning rate changes between the curves
 PRESET = {
     "task": "long_dependency",
     "model": "SimpleRNN",

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
 
 KIND_LABEL = {"quiz": "Quiz", "code": "Code", "experiment": "Experiment"}
+# the numeric quiz's example answers: none may be (or round to) an answer of the course's quizzes,
+# since every numeric quiz shows them (tests/test_quiz_giveaways.py)
+NUMBER_PLACEHOLDER = "e.g. 42, 3/8, 1.5e-4 or 0.5**3"
 
 
 @dataclass
@@ -354,7 +357,7 @@ class QuizPanel(ExercisePanel):
                     yield Label(item, classes="sort-item")
                     yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
         else:
-            yield Input(placeholder="e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
+            yield Input(placeholder=NUMBER_PLACEHOLDER, classes="quiz-number")
         yield Button("Check", classes="ex-check", compact=True)
 
     def current_answer(self) -> tuple[Any, str] | None:
