@@ -32,6 +32,14 @@ def test_course_counts_and_shapes():
     assert (d.day_of_week.sum(axis=1) == 1).all()
 
 
+def test_the_validation_period_lies_inside_the_training_years():
+    d = load_nyse_lagged()
+    assert int(d.fit.sum()) == 3266 and int(d.val.sum()) == 1010
+    assert not (d.fit & d.val).any() and ((d.fit | d.val) == d.train).all()  # the training years, split in two
+    assert str(d.dates[d.fit].max()) == "1975-12-31" and str(d.dates[d.val].min()) == "1976-01-02"
+    assert str(d.dates[d.val].max()) == "1979-12-31" and d.dates[d.val].max() < d.dates[~d.train].min()
+
+
 def test_lag_alignment():
     s = load_nyse()
     d = make_lagged(s, lags=5)

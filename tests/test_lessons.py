@@ -152,3 +152,72 @@ def test_lesson_4_names_the_first_wrong_step_not_the_worst():
     assert drifting != ex.solution
     result = run_code(ex, drifting)
     assert not result.passed and "first at t = 0" in result.message + " ".join(result.details)
+
+
+# Every lesson and exercise id the course has shipped. Progress, code drafts and "continue" are
+# stored under these ids (never under a lesson's number), so lessons may be renumbered and
+# reordered, but an id that disappears takes a learner's work with it. Add new ids as they ship.
+SHIPPED_IDS = {
+    "sequences": ("sort-architectures", "bag-of-words", "why-not-mlp"),
+    "bag-of-words": ("nonzero-count", "csr-indptr", "build-csr", "blissfully", "bow-lasso", "bow-mlp"),
+    "word-embeddings": ("lookup-is-matmul", "neighbours-analogies", "embedding-size", "why-embed"),
+    "recurrent-network": ("rnn-forward", "count-rnn-params", "length-and-params", "which-outputs"),
+    "activations": ("sigmoid-max-slope", "tanh-max-slope", "vanishing-factor", "derivatives"),
+    "fitting": ("two-gradients", "overshoot", "which-loss", "lr-too-small", "lr-too-large"),
+    "vanishing-gradients": (
+        "power-of-a-factor",
+        "backprop-norms",
+        "clip-global-norm",
+        "what-clipping-fixes",
+        "watch-it-vanish",
+        "lstm-remembers",
+    ),
+    "lstm": ("which-gate", "lstm-step", "lstm-params", "table-total", "build-the-table"),
+    "sentiment": ("pad-or-truncate", "islr-model-size", "why-rnn-loses", "train-on-reviews"),
+    "nyse-forecasting": ("count-pairs", "make-pairs", "fit-ar", "rnn-vs-ar", "beat-the-rnn"),
+    "considerations": ("occams-razor", "purpose", "count-the-razor", "seq2seq", "atari"),
+}
+
+
+def test_no_shipped_lesson_or_exercise_id_is_lost():
+    course = {lesson.id: {ex.id for ex in lesson.exercises} for lesson in load_lessons()}
+    for lesson_id, exercise_ids in SHIPPED_IDS.items():
+        assert lesson_id in course, f"lesson id {lesson_id!r} is gone: its learners' progress is lost"
+        lost = set(exercise_ids) - course[lesson_id]
+        assert not lost, f"lesson {lesson_id!r} lost exercise ids {sorted(lost)}: their progress is lost"
+
+
+def test_activations_come_before_fitting():
+    # fitting (backpropagation) multiplies by g′ and speaks of saturated units: lesson 5 defines them
+    order = [lesson.id for lesson in load_lessons()]
+    assert order.index("activations") < order.index("fitting") < order.index("vanishing-gradients")
+
+
+# an operator between spaces, outside code blocks: where a renderer may break a formula in two
+_BREAKABLE_FORMULA = re.compile(r"[^\s`]+ [−=·+×<>→≈≤≥] [^\s`]+")
+
+
+def _prose_parts(ex: Exercise) -> dict[str, str]:
+    parts = {"prompt": ex.prompt_markdown, "hint": ex.hint, "explanation": ex.explanation}
+    if ex.kind != "code":  # a code exercise's solution is Python, shown in the editor
+        parts["solution"] = ex.solution
+    return parts
+
+
+def test_the_fitting_lesson_keeps_its_formulas_whole():
+    """The lesson view and the exercises wrap prose at spaces, code spans included (seen at 80 and
+    100 columns: "−(y −⏎f)"); formulas sit in code blocks, or are written without spaces."""
+    lesson = next(le for le in load_lessons() if le.id == "fitting")
+    texts = {"prose": lesson.body_markdown}
+    for ex in lesson.exercises:
+        texts.update({f"{ex.id} {part}": text for part, text in _prose_parts(ex).items()})
+    found = []
+    for where, text in texts.items():
+        outside = re.sub(r"(?ms)^(`{3,}|~{3,}).*?^\1", "", text)
+        found += [f"{where}: {m.group()!r}" for m in _BREAKABLE_FORMULA.finditer(outside)]
+        # one notation per symbol: wₖⱼ, zₖ, xⱼ as in the formulas, not w_kj, z_k, x_j beside them
+        found += [f"{where}: {m.group()!r}" for m in re.finditer(r"\b[wxzβ]_[a-z0-9]+", text)]
+    assert not found, "\n".join(found)
+    # p is the number of inputs; the dropout rate is φ (ISLR2's letter), a predicted probability ŷ
+    assert "dropout rate" in lesson.body_markdown and "1/(1−φ)" in lesson.body_markdown
+    assert not re.search(r"probability p\b|Dropout\(p\)|output p\b", lesson.body_markdown)

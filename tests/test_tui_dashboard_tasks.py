@@ -11,8 +11,8 @@ from test_tui_dashboard import open_dashboard, wait_for
 from test_tui_support import demo_app, run_async
 from textual.widgets import Input, Select
 
+from tutor.course.access import load_course
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 from tutor.tui.messages import ExperimentRequested
 from tutor.tui.screens.dashboard import DashboardScreen
 from tutor.tui.widgets.gradmap import GradHeatmap
@@ -66,9 +66,9 @@ async def test_nyse_rnn_then_ar_in_one_training_process_which_ends_with_the_app(
         await train(pilot, screen)
         assert screen.result is not None and screen.result.baseline
         val = screen.result.metrics["val_r2"]
-        assert 0.3 < val < 0.5
-        assert screen.status_note.startswith(f"fitted: test R² {val:.3f}")  # lesson 10 scores the test days
-        assert f"test R² {val:.3f}" in plot_title(screen, "#metric-plot")
+        assert 0.55 < val < 0.7  # validation R² on 1976-1979 (0.615); the test years stay out of the dashboard
+        assert screen.status_note.startswith(f"fitted: val R² {val:.3f}")
+        assert f"val R² {val:.3f}" in plot_title(screen, "#metric-plot")
         assert len(app.course.store.list_runs()) == 2 and len(started) == 1  # the process (and its data) is kept
         await pilot.press("ctrl+q")
         assert started[0].wait(timeout=10) is not None

@@ -6,8 +6,8 @@ import pytest
 from test_tui_support import FIXED_SEED, choice_button, choice_position, demo_app, run_async, write_lessons
 from textual.widgets import Input, OptionList, RadioSet, Static, TextArea
 
+from tutor.course.access import load_course
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 from tutor.tui.screens.course_map import CourseMapScreen
 from tutor.tui.screens.lesson import LessonScreen
 

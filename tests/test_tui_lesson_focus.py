@@ -12,8 +12,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, RadioSet, Select, Static, TextArea
 
+from tutor.course.access import load_course
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.widgets.exercises import ExercisePanel
 

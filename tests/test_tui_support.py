@@ -9,8 +9,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from tutor.course.access import load_course
 from tutor.tui.app import TutorApp
-from tutor.tui.course_access import load_course
 
 DEMO_LESSON = r"""
 +++

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,7 +23,9 @@ _HELP = (
     "(enter opens a lesson, ctrl+r checks an exercise, ctrl+t gives a hint, F2/F3/F4 switch between course, "
     "dashboard and playground, ctrl+q quits).\n\n"
     "Your progress, answers and saved runs are kept in SQLite under your user data directory; TUTOR_HOME "
-    "relocates it. TUTOR_IMDB points the tutor at a copy of the IMDb reviews."
+    "relocates it. TUTOR_IMDB points the tutor at a copy of the IMDb reviews. TUTOR_LESSONS (or --lessons) "
+    "points it at a teacher's lesson folder: lessons of their own, and a course.toml choosing the lessons "
+    "you get (tutor lessons init DIR starts one)."
 )
 
 app = typer.Typer(
@@ -44,7 +47,7 @@ def _hide_flag_placeholders() -> None:
     def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
         return None if self.is_flag and not self.count else shown(self, ctx)
 
-    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
 
 
 _hide_flag_placeholders()
@@ -64,7 +67,17 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
     ),
+    lessons: Path | None = typer.Option(
+        None,
+        "--lessons",
+        metavar="DIR",
+        show_default=False,
+        help="A teacher's lesson folder: extra lessons, and a course.toml choosing the lessons (as TUTOR_LESSONS).",
+    ),
 ) -> None:
+    from tutor.commands.lessons import use_lessons_option
+
+    use_lessons_option(lessons)  # only checks the folder exists: `tutor predict` loads no lessons
     if ctx.invoked_subcommand is None:
         # textual-serve (tutor serve) runs the app through its web driver, with pipes for stdin/stdout
         if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -104,7 +117,7 @@ class _TrainCommands(TyperGroup):
 
 
 def _register() -> None:
-    from tutor.commands import bench, check, data, lessons, predict, serve
+    from tutor.commands import bench, check, data, lessons, predict, progress, serve
 
     app.command("predict")(predict.predict)
     app.command("check")(check.check)
@@ -115,6 +128,7 @@ def _register() -> None:
     app.add_typer(train, name="train")
     app.add_typer(lessons.app, name="lessons")
     app.add_typer(data.app, name="data")
+    app.add_typer(progress.app, name="progress")
     app.add_typer(bench.app, name="bench")
 
 

@@ -63,3 +63,30 @@ def tui(
         run(repeats=repeats, epochs=epochs, model=str(model))
     if keys:
         run_keys(rounds=rounds)
+
+
+@app.command("predict")
+def predict(
+    reviews: int = typer.Option(25_000, min=1, help="How many reviews the file holds."),
+    repeats: int = typer.Option(3, min=1, help="Alternating runs of each variant (the median is kept)."),
+) -> None:
+    """Reviews per second through `tutor predict --file` (a fresh process per run), and peak memory."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tutor.bench_predict import bench_predict
+
+    console = Console()
+    with console.status("preparing reviews...") as status:
+        variants, source = bench_predict(reviews, repeats, progress=lambda msg: status.update(f"timing {msg}"))
+    table = Table(title=f"tutor predict --file: {reviews:,} reviews, median of {repeats}")
+    for col in ("variant", "BLAS threads", "seconds", "reviews / s", "peak MB"):
+        table.add_column(col, justify="right")
+    for v in variants:
+        table.add_row(
+            v.label, str(v.threads), f"{v.median_s:.2f}", f"{reviews / v.median_s:,.0f}", f"{max(v.peak_mb):.0f}"
+        )
+    console.print(table)
+    console.print(f"reviews: {source}")
+    one, two = variants[0], variants[2]
+    console.print(f"2 BLAS threads / 1 thread, time: [bold]{two.median_s / one.median_s:.2f}[/] (tutor predict uses 1)")

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tutor.commands.lessons import LessonsOption, use_lessons_option
 from tutor.course.model import CheckResult, Exercise, Lesson
+from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    from tutor.course.access import Course
 
 MAX_SOURCE_BYTES = 1_000_000  # a learner's file; anything larger is not an exercise answer
 
@@ -55,40 +60,25 @@ def _read_source(file: str) -> str:
         raise _usage(f"{file} is not UTF-8 text (byte {exc.start})") from None
 
 
-def _record(ex: Exercise, source: str, passed: bool) -> str:
-    """Save the attempt as the app does; '' when saved, else why not."""
-    try:
-        from tutor.course.store import open_store
-
-        with open_store() as store:
-            if store.notice:
-                print(f"tutor: {store.notice}", file=sys.stderr)
-            store.record_attempt(ex.lesson_id, ex.id, source, passed)
-    except Exception as exc:  # noqa: BLE001 - a progress problem must not hide the verdict
-        return str(exc) or type(exc).__name__
-    return ""
+def _record(course: Course, ex: Exercise, source: str, passed: bool) -> str:
+    """Save the attempt as the app does; '' when saved, else the course's words on why not."""
+    told: list[str] = []
+    course.set_reporter(told.append)  # the course says why a write was not stored
+    if course.record_attempt(ex, source, passed):
+        return ""
+    return " ".join(told) or "This attempt was not saved: the progress store could not be opened."
 
 
-def _list(lessons: list[Lesson], json_out: bool) -> None:
-    from tutor.course.store import open_store
-
-    states: dict[tuple[str, str], bool] = {}
-    try:
-        with open_store() as store:
-            for lesson in lessons:
-                for exercise_id, state in store.exercise_states(lesson.id).items():
-                    states[(lesson.id, exercise_id)] = state.passed
-    except Exception as exc:  # noqa: BLE001 - list the exercises even without progress
-        print(f"tutor: warning: progress could not be read ({exc})", file=sys.stderr)
+def _list(course: Course, json_out: bool) -> None:
     rows: list[dict[str, Any]] = [
         {
             "exercise": ex.id,
             "lesson": lesson.id,
             "number": lesson.number,
             "title": ex.title,
-            "passed": states.get(ex.key, False),
+            "passed": course.passed(ex),
         }
-        for lesson in lessons
+        for lesson in course.lessons
         for ex in lesson.exercises
         if ex.kind == "code"
     ]
@@ -110,7 +100,7 @@ def _print(ex: Exercise, result: CheckResult, not_saved: str) -> None:
         print()
         print(ex.explanation.strip())
     if not_saved:
-        print(f"tutor: warning: this attempt was not saved ({not_saved})", file=sys.stderr)
+        print(f"tutor: warning: {not_saved}", file=sys.stderr)
 
 
 def check(
@@ -121,13 +111,20 @@ def check(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (or list, with --list).")] = False,
     starter: Annotated[bool, typer.Option("--starter", help="Print the exercise's starter code and exit.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List the code exercises and whether you passed them.")] = False,
+    folder: LessonsOption = None,
 ) -> None:
     """Check your code for a code exercise, written in your own editor; the attempt is saved."""
-    from tutor.course.loader import load_lessons
+    use_lessons_option(folder)
+    from tutor.course.access import load_course
 
-    lessons = load_lessons()
+    course = load_course()  # the course a learner gets (TUTOR_LESSONS included), and the store
+    if course.lessons_error:
+        raise TutorError(course.lessons_error)
+    if course.notice:
+        print(f"tutor: {course.notice}", file=sys.stderr)
+    lessons = course.lessons
     if list_:
-        _list(lessons, json_out)
+        _list(course, json_out)
         return
     if exercise is None:
         raise _usage("name an exercise: tutor check EXERCISE FILE (tutor check --list shows them)")
@@ -146,7 +143,7 @@ def check(
     from tutor.course.checking import run_code
 
     result = run_code(ex, source)
-    not_saved = _record(ex, source, result.passed)
+    not_saved = _record(course, ex, source, result.passed)
     if json_out:
         out: dict[str, Any] = {
             "exercise": ex.id,
@@ -159,7 +156,7 @@ def check(
         }
         print(json.dumps(out, ensure_ascii=False))
         if not_saved:
-            print(f"tutor: warning: this attempt was not saved ({not_saved})", file=sys.stderr)
+            print(f"tutor: warning: {not_saved}", file=sys.stderr)
     else:
         _print(ex, result, not_saved)
     raise typer.Exit(0 if result.passed else 1)

@@ -12,6 +12,7 @@ from tutor.errors import TutorError
 
 app = typer.Typer(help="Get the course's data sets and see what is present.", no_args_is_help=True)
 
+_MD5_WITHOUT_ASKING = 256 << 20  # an archive this large or smaller is checked by md5 without --verify
 _HOW_TO_GET = (
     "get it with `tutor data download imdb` (84 MB), or point $TUTOR_IMDB (or --path) at an aclImdb folder or .tar.gz"
 )
@@ -21,17 +22,33 @@ _HOW_TO_GET = (
 def download(
     dataset: Annotated[str, typer.Argument(help="The data set to fetch: imdb.")],
     url: Annotated[str | None, typer.Option(help="Download from this URL (for testing).")] = None,
-    md5: Annotated[str | None, typer.Option(help="Expected md5 of the file at --url.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Download even if present.")] = False,
+    md5: Annotated[str | None, typer.Option(help="Expected md5 of the file at --url (32 hex digits).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Download even if present (replaces it once verified).")
+    ] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check an archive already present by its md5 too, however large.")
+    ] = False,
 ) -> None:
     """Download a data set into the tutor's user data directory (verified, then renamed)."""
     from tutor.data import imdb  # imported here: `tutor --help` stays light
 
     if dataset.lower() != "imdb":
         raise TutorError(f"unknown data set {dataset!r}: only imdb is downloaded (NYSE is bundled)")
+    expected_md5 = imdb.check_md5(md5) if md5 is not None else imdb.IMDB_MD5  # before any network
+    expected_size = imdb.IMDB_SIZE if url is None else None
     dest = imdb.default_archive()
+    for stale in imdb.remove_stale_parts(dest.parent):
+        typer.echo(f"removed {stale.name}, left by a download that did not finish", err=True)
     if dest.exists() and not force:
-        typer.echo(f"IMDb archive already present: {dest} (use --force to download again)")
+        # the md5 of an 84 MB file takes a fraction of a second: checked unless the file is huge
+        cheap = dest.stat().st_size <= _MD5_WITHOUT_ASKING
+        problem = imdb.archive_problem(dest, expected_size, expected_md5 if (verify or cheap) else None)
+        if problem is not None:
+            raise TutorError(
+                f"the IMDb archive {dest} is damaged: {problem}. Replace it with `tutor data download imdb --force`"
+            )
+        typer.echo(f"IMDb archive already present and verified: {dest} (use --force to download again)")
         return
 
     from rich.console import Console
@@ -60,7 +77,7 @@ def download(
         def report(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        path = imdb.download(url or imdb.IMDB_URL, dest, md5=md5 or imdb.IMDB_MD5, progress=report)
+        path = imdb.download(url or imdb.IMDB_URL, dest, md5=expected_md5, progress=report, size=expected_size)
     size = path.stat().st_size
     typer.echo(f"IMDb archive downloaded and verified: {path} ({size / 1e6:.1f} MB)")
 
@@ -80,10 +97,14 @@ def _count_folder(root: Path) -> int:
 def status(
     path: Annotated[Path | None, typer.Option(help="Check this IMDb folder or .tar.gz.")] = None,
     count: Annotated[bool, typer.Option("--count", help="Count an archive's reviews too.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check an archive against the official one's size and md5.")
+    ] = False,
 ) -> None:
     """Say which data sets the tutor can use, and where they are."""
     from tutor.data import imdb, nyse
 
+    imdb.remove_stale_parts(imdb.default_archive().parent)
     source = imdb.find_imdb(path)
     if source is None:
         typer.echo(f"IMDb reviews: not found; {_HOW_TO_GET}")
@@ -98,6 +119,14 @@ def status(
             detail = f"folder, {_count_folder(source):,} labelled reviews"
         else:
             detail = f"archive, {source.stat().st_size / 1e6:.1f} MB"
+            if verify:  # against the official archive's size and md5
+                problem = imdb.archive_problem(source, imdb.IMDB_SIZE, imdb.IMDB_MD5)
+                if problem is None:
+                    detail += ", the official archive (size and md5 verified)"
+                else:
+                    detail += f"; not the official archive: {problem}"
+                    if source == imdb.default_archive():
+                        detail += " (replace it: tutor data download imdb --force)"
             if count:  # a full pass of decompression: seconds, so only on request
                 splits = imdb.read_imdb_splits(source)
                 detail += ", " + ", ".join(f"{s} {len(d):,} reviews" for s, d in splits.items())

@@ -1,7 +1,7 @@
 """The course layer: lesson files, exercise checking and the learner's progress (no Textual).
 
 The TUI uses: `load_lessons`, `check_quiz`, `run_code` (blocking: call it from a thread worker),
-`judge` (experiment runs), `can_show_solution`, and `ProgressStore` / `open_store`.
+`judge_run` (experiment runs), `can_show_solution`, and `ProgressStore` / `open_store`.
 
 The names below are imported on first use, so a process that needs one submodule (the code
 checker's, `python -m tutor.course.judge`, starts the learner's process before anything heavy)
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         parse_number,
         run_code,
     )
-    from tutor.course.experiments import ExperimentRun, check_experiment, judge, validate_config
+    from tutor.course.experiments import ExperimentRun, check_experiment, judge_run, validate_config
     from tutor.course.loader import load_lesson, load_lessons, parse_lesson
     from tutor.course.model import (
         EXERCISE_KINDS,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "tutor.course.checking": ("can_show_solution", "check_quiz", "parse_number", "run_code"),
-    "tutor.course.experiments": ("ExperimentRun", "check_experiment", "judge", "validate_config"),
+    "tutor.course.experiments": ("ExperimentRun", "check_experiment", "judge_run", "validate_config"),
     "tutor.course.loader": ("load_lesson", "load_lessons", "parse_lesson"),
     "tutor.course.model": ("EXERCISE_KINDS", "KNOWN_VIEWS", "CheckResult", "CodeTest", "Exercise", "Lesson"),
     "tutor.course.store": ("ExerciseState", "LessonProgress", "ProgressStore", "RunInfo", "SavedRun", "open_store"),
@@ -64,7 +64,7 @@ __all__ = [
     "can_show_solution",
     "check_experiment",
     "check_quiz",
-    "judge",
+    "judge_run",
     "load_lesson",
     "load_lessons",
     "open_store",

@@ -26,14 +26,22 @@ from pathlib import Path
 from typing import Any
 
 from tutor.course import proctree
-from tutor.course.model import CheckResult, CodeTest, Exercise
-
-SOLUTION_AFTER_ATTEMPTS = 1  # the reference solution unlocks after this many attempts
+from tutor.course.model import SOLUTION_AFTER_ATTEMPTS, CheckResult, CodeTest, Exercise
 
 
-def can_show_solution(attempts: int, passed: bool = False) -> bool:
-    """Whether the reference solution may be shown: after an attempt, or once passed."""
-    return passed or attempts >= SOLUTION_AFTER_ATTEMPTS
+def can_show_solution(attempts: int, passed: bool = False, after: int | None = SOLUTION_AFTER_ATTEMPTS) -> bool:
+    """Whether the reference solution may be shown: once passed, or after `after` attempts
+    (an exercise's `solution_after_attempts`; None: only once passed)."""
+    return passed or (after is not None and attempts >= after)
+
+
+def solution_locked_text(after: int | None, attempts: int) -> str:
+    """Why the solution is not shown yet, in the learner's words."""
+    if after is None:
+        return "The solution opens once you have passed this exercise (your teacher's choice)."
+    if after <= 1:
+        return "Try the exercise first: the solution opens after your first attempt."
+    return f"The solution opens after {after} attempts ({attempts} so far): keep trying, the hint helps."
 
 
 # ---------------------------------------------------------------------------------------- quiz

@@ -140,7 +140,7 @@ def describe(used: Mapping[str, Any], sizes: Mapping[str, int]) -> str:
     return "This run used: " + ", ".join(parts) + "."
 
 
-def judge(exercise: Exercise, run: ExperimentRun) -> CheckResult:
+def judge_run(exercise: Exercise, run: ExperimentRun) -> CheckResult:
     """Whether `run` is this experiment (its fixed settings) and reached its goal."""
     if exercise.kind != "experiment":
         raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not an experiment")
@@ -161,7 +161,7 @@ def check_experiment(exercise: Exercise, logs: Mapping[str, Any]) -> CheckResult
 
     Per-epoch lists are accepted: their last element counts. A named goal (see
     `tutor.course.goals.NAMED_GOALS`) receives the logs as they are. The run's settings are not
-    looked at here: `judge` checks them first.
+    looked at here: `judge_run` checks them first.
     """
     if exercise.kind != "experiment":
         raise ValueError(f"exercise {exercise.id!r} is a {exercise.kind}, not an experiment")

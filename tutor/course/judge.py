@@ -355,14 +355,18 @@ def _package_dir() -> Path:
 
 
 def guarded_paths() -> list[str]:
-    """Files the learner's code may not open: the package (checks, engine) and the lessons."""
+    """Files the learner's code may not open: the package (checks, engine), the lessons, and a
+    teacher's lesson folder (``TUTOR_LESSONS``), which hold the solutions and the checks."""
     paths = [str(_package_dir())]
-    try:
-        from tutor.paths import lessons_dir
+    from tutor.paths import lessons_dir, teacher_lessons_dir
 
+    try:
         paths.append(str(lessons_dir().resolve()))
     except FileNotFoundError:
         pass
+    teacher = teacher_lessons_dir()
+    if teacher is not None:
+        paths.append(str(teacher.resolve()))
     return paths
 
 

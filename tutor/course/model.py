@@ -20,8 +20,8 @@ EXERCISE_KINDS: tuple[str, ...] = ("quiz", "code", "experiment")
 KNOWN_VIEWS: frozenset[str] = frozenset(
     {
         "hidden_state",  # heat map of the hidden state while a sentence is read (lesson 4)
-        "lr_curves",  # loss curves under several learning rates (lesson 5)
-        "activations",  # sigmoid / tanh / ReLU and their derivatives (lesson 6)
+        "lr_curves",  # loss curves under several learning rates (lesson 6)
+        "activations",  # sigmoid / tanh / ReLU and their derivatives (lesson 5)
         "grad_norms",  # per-time-step gradient norms, RNN vs LSTM (lesson 7)
         "trajectory",  # word-by-word sentiment trajectory (lesson 9)
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 10)
@@ -31,6 +31,10 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
 )
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# The reference solution unlocks after this many attempts, unless a teacher's course.toml says
+# otherwise (see tutor.course.syllabus).
+SOLUTION_AFTER_ATTEMPTS = 1
 
 
 def may_use(allow: tuple[str, ...] | list[str] = ()) -> str:
@@ -64,6 +68,8 @@ class Exercise:
     hint: str  # teaches the idea; shown on request at any time
     solution: str  # Markdown for quizzes and experiments, Python source for code exercises
     explanation: str = ""  # optional Markdown shown once the exercise is passed
+    # attempts after which `solution` may be shown; None: only once passed (a teacher's choice)
+    solution_after_attempts: int | None = SOLUTION_AFTER_ATTEMPTS
 
     # quiz: multiple choice (`choices` + `answer` index), sorting (`items` + `choices` +
     # `answer` list of indices, one per item) or numeric (`answer` number + `tolerance`)

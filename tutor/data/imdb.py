@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import tarfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -22,6 +23,9 @@ from tutor.errors import TutorError
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
+IMDB_SIZE = 84_125_825  # bytes of aclImdb_v1.tar.gz
+SIZE_MARGIN = 1 << 20  # a download may exceed its expected size by this much before it is stopped
+UNKNOWN_SIZE_LIMIT = 1 << 30  # the most a download of unknown size (another --url) may bring
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
 IMDB_ENV = "TUTOR_IMDB"
 SPLITS = ("train", "test")
@@ -166,26 +170,111 @@ def train_val_split(labels: np.ndarray, val_fraction: float = 0.2, seed: int = 0
     return np.flatnonzero(~is_val), val
 
 
+_MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def check_md5(md5: str) -> str:
+    """``md5`` as 32 lower-case hex digits, or a TutorError saying what it should look like."""
+    if not _MD5_HEX.fullmatch(md5.strip()):
+        raise TutorError(f"--md5 must be 32 hexadecimal digits (an md5 checksum), got {md5!r}")
+    return md5.strip().lower()
+
+
+def file_md5(path: Path) -> str:
+    """The md5 of a file, read in 1 MB pieces."""
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive_problem(path: Path, size: int | None = IMDB_SIZE, md5: str | None = IMDB_MD5) -> str | None:
+    """What is wrong with an archive already present (None if nothing): its size, then its md5.
+
+    Pass ``md5=None`` to check the size only (instant); the md5 reads the whole file (84 MB:
+    a fraction of a second).
+    """
+    try:
+        actual = path.stat().st_size
+        if size is not None and actual != size:
+            return f"it has {actual:,} bytes, expected {size:,}"
+        if md5 is not None and (found := file_md5(path)) != md5.lower():
+            return f"its md5 is {found}, expected {md5.lower()}"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Delete the temporary files of killed downloads and saves in ``folder`` (see paths)."""
+    return paths.remove_stale_temporaries(folder)
+
+
+class _Deadline:
+    """Gives up on a transfer that takes too long overall, or that slows to a trickle.
+
+    The per-read timeout alone never fires for a server that sends a byte every few seconds.
+    """
+
+    def __init__(self, deadline: float, stall_window: float, min_rate: float) -> None:
+        self.start = time.monotonic()
+        self.deadline, self.window, self.min_rate = deadline, stall_window, min_rate
+        self.mark, self.mark_done = self.start, 0  # the start of the current rate window
+
+    def check(self, done: int, url: str) -> None:
+        now = time.monotonic()
+        if now - self.start > self.deadline:
+            raise TutorError(
+                f"download failed: gave up after {self.deadline:g} s with {done:,} bytes received from {url} "
+                "(try again later, or download the file yourself and point TUTOR_IMDB at it)"
+            )
+        if now - self.mark >= self.window:
+            received = done - self.mark_done
+            if received < self.min_rate * self.window:
+                raise TutorError(
+                    f"download failed: stalled ({received:,} bytes in the last {now - self.mark:.0f} s, "
+                    f"{done:,} bytes received in all) from {url}"
+                )
+            self.mark, self.mark_done = now, done
+
+
 def download(
     url: str = IMDB_URL,
     dest: str | os.PathLike[str] | None = None,
     md5: str | None = IMDB_MD5,
     progress: ProgressCallback | None = None,
     timeout: float = 60.0,
+    size: int | None = None,
+    deadline: float = 3600.0,
+    stall_window: float = 60.0,
+    min_rate: float = 1024.0,
 ) -> Path:
     """Fetch ``url`` to ``dest`` (default: the user data dir), verified by ``md5``.
 
     Bytes go to a hidden ``.part`` file beside ``dest``, which is renamed into place only once
     it is complete and its checksum matches; on any failure it is removed and a TutorError
     raised, so ``dest`` either is the verified file or is untouched. ``progress(done, total)``
-    is called after each chunk (``total`` is None when the server sends no length).
+    is called after each chunk (``total`` is None when neither ``size`` nor the server says).
+    ``size`` is the expected byte count (default: IMDB_SIZE for IMDB_URL, else unknown).
+
+    Bounded whatever the server does: more than the expected ``size`` (or the announced
+    length) plus a small margin stops the transfer; so do no data for ``timeout`` seconds, less
+    than ``min_rate`` bytes/s over ``stall_window`` seconds, and ``deadline`` seconds in all.
+    Temporary files left by a killed download are removed first.
     """
+    if md5 is not None:
+        md5 = check_md5(md5)
+    if size is None and url == IMDB_URL:
+        size = IMDB_SIZE
     dest = Path(dest) if dest is not None else default_archive()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(dest.parent)
     # a unique hidden name beside dest (same file system, so the final rename is atomic);
     # os.open with 0o666 rather than mkstemp's 0o600, so the result gets the usual umask mode
     tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    clock = _Deadline(deadline, stall_window, min_rate)
     try:
         digest = hashlib.md5()
         done = 0
@@ -193,22 +282,41 @@ def download(
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     length = resp.headers.get("Content-Length")
-                    total = int(length) if length and length.isdigit() else None
+                    announced = int(length) if length and length.isdigit() else None
+                    if size is not None and announced is not None and announced != size:
+                        raise TutorError(
+                            f"download failed: {url} announces {announced:,} bytes, expected {size:,} "
+                            "(not the file the tutor expects)"
+                        )
+                    total = size if size is not None else announced
+                    limit = (total if total is not None else UNKNOWN_SIZE_LIMIT) + SIZE_MARGIN
                     if progress:
                         progress(0, total)
-                    while chunk := resp.read(_CHUNK):
+                    # read1: whatever has arrived (up to a chunk), so the clock is checked even
+                    # when the server trickles; read() would wait for a whole chunk
+                    while chunk := resp.read1(_CHUNK):
                         out.write(chunk)
                         digest.update(chunk)
                         done += len(chunk)
+                        if done > limit:
+                            raise TutorError(
+                                f"download failed: {url} sent more than the expected "
+                                f"{limit - SIZE_MARGIN:,} bytes (stopped at {done:,})"
+                            )
                         if progress:
                             progress(done, total)
+                        clock.check(done, url)
             except urllib.error.HTTPError as exc:
                 msg = f"download failed: HTTP {exc.code} {exc.reason} from {url}"
                 raise TutorError(msg) from exc
             except urllib.error.URLError as exc:
                 raise TutorError(f"download failed: cannot reach {url} ({exc.reason})") from exc
+            except TimeoutError as exc:
+                raise TutorError(
+                    f"download failed: no data for {timeout:g} s ({done:,} bytes received in all) from {url}"
+                ) from exc
             except (http.client.HTTPException, OSError) as exc:
-                # a reset or timed-out connection, or a local write error (disk full)
+                # a reset connection, or a local write error (disk full)
                 reason = str(exc) or type(exc).__name__
                 raise TutorError(f"download failed after {done:,} bytes: {reason}") from exc
             # http.client returns a short body silently when the peer closes early: check it
@@ -216,7 +324,7 @@ def download(
                 raise TutorError(f"download failed: connection cut after {done:,} of {total:,} bytes")
             out.flush()
             os.fsync(out.fileno())
-        if md5 is not None and digest.hexdigest() != md5.lower():
+        if md5 is not None and digest.hexdigest() != md5:
             raise TutorError(f"download failed: checksum mismatch (md5 {digest.hexdigest()}, expected {md5})")
         os.replace(tmp, dest)  # atomic on one file system: no half-written file under dest
     except BaseException:

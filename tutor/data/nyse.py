@@ -14,6 +14,10 @@ from tutor import paths
 COLUMNS = ("DJ_return", "log_volume", "log_volatility")
 TARGET = "log_volume"
 DAYS = ("mon", "tues", "wed", "thur", "fri")  # the spelling used in the CSV's day_of_week
+# The CSV's training days run to 1979-12-31 and its test days from 1980 (ISLR2's split). The
+# course holds out the last four training years as a validation period, to choose settings on
+# without looking at the test years: models are fitted on 1962-1975 and scored on 1976-1979.
+VALIDATION_FROM = np.datetime64("1976-01-01")
 
 
 @dataclass
@@ -39,6 +43,16 @@ class NyseLagged:
     train: np.ndarray  # (N,) bool
     day_of_week: np.ndarray  # (N, 5) float64 one-hot of day t, columns Monday..Friday
     lags: int
+
+    @property
+    def val(self) -> np.ndarray:
+        """(N,) bool: the validation period, training days from VALIDATION_FROM on (1976-1979)."""
+        return np.asarray(self.train & (self.dates >= VALIDATION_FROM))
+
+    @property
+    def fit(self) -> np.ndarray:
+        """(N,) bool: the days models are fitted on, the training days before the validation period."""
+        return np.asarray(self.train & ~self.val)
 
     @property
     def X_flat(self) -> np.ndarray:
@@ -90,7 +104,10 @@ def make_lagged(series: NyseSeries, lags: int = 5) -> NyseLagged:
 
 
 def load_nyse_lagged(lags: int = 5) -> NyseLagged:
-    """The bundled data in the course's set-up: 6,046 pairs for L = 5 (4,276 train, 1,770 test)."""
+    """The bundled data in the course's set-up: 6,046 pairs for L = 5 (4,276 train, 1,770 test).
+
+    Of the 4,276 training pairs, 3,266 (1962-1975) are for fitting and 1,010 (1976-1979) validate.
+    """
     return make_lagged(load_nyse(), lags)
 
 

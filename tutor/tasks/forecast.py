@@ -1,8 +1,10 @@
 """NYSE trading volume, as the course forecasts it: the RNN and the linear baselines it beats.
 
 Every model predicts today's standardised log volume from the previous ``lag`` days of the three
-standardised series (DJ return, log volume, log volatility), is fitted on the CSV's training
-days, and is scored on its test days by R² = 1 - RSS/TSS (TSS around the test days' own mean).
+standardised series (DJ return, log volume, log volatility). The CSV's training days (to 1979)
+are split in time: models are fitted on 1962-1975 and validated on 1976-1979, where settings
+are compared (``val_r2``); the test days (1980-1986) are scored once, at the end of a run
+(``test_r2``). R² = 1 - RSS/TSS, with TSS around the scored period's own mean.
 """
 
 from __future__ import annotations
@@ -71,27 +73,33 @@ def ar_features(data: NyseLagged, day_of_week: bool = False) -> tuple[np.ndarray
 
 
 def fit_ar(data: NyseLagged, day_of_week: bool = False) -> LinearFit:
-    """AR(L): least squares of today's log volume on the lags, over the training days."""
+    """AR(L): least squares of today's log volume on the lags, over the fitting days (1962-1975)."""
     F, names = ar_features(data, day_of_week)
     A = np.column_stack([np.ones(len(F)), F])
-    w, *_ = np.linalg.lstsq(A[data.train], data.y[data.train], rcond=None)
+    w, *_ = np.linalg.lstsq(A[data.fit], data.y[data.fit], rcond=None)
     return LinearFit(w, names)
 
 
+def scores(data: NyseLagged, pred: np.ndarray) -> dict[str, float]:
+    """R² of a forecast over the fitting days (``r2``), the validation period and the test days."""
+    return {
+        "r2": r2(data.y[data.fit], pred[data.fit]),
+        "val_r2": r2(data.y[data.val], pred[data.val]),
+        "test_r2": r2(data.y[~data.train], pred[~data.train]),
+    }
+
+
 def ar_r2(data: NyseLagged, day_of_week: bool = False) -> dict[str, float]:
-    """Train and test R² of the AR model."""
-    fit = fit_ar(data, day_of_week)
+    """Fitting, validation and test R² of the AR model."""
     F, _ = ar_features(data, day_of_week)
-    pred = fit.predict(F)
-    return {"r2": r2(data.y[data.train], pred[data.train]), "test_r2": r2(data.y[~data.train], pred[~data.train])}
+    return scores(data, fit_ar(data, day_of_week).predict(F))
 
 
 def naive_r2(data: NyseLagged) -> dict[str, float]:
     """Yesterday's log volume as today's forecast: no fitting at all."""
     from tutor.data.nyse import COLUMNS
 
-    pred = data.X[:, -1, COLUMNS.index("log_volume")]
-    return {"r2": r2(data.y[data.train], pred[data.train]), "test_r2": r2(data.y[~data.train], pred[~data.train])}
+    return scores(data, data.X[:, -1, COLUMNS.index("log_volume")])
 
 
 def build_rnn(
@@ -143,10 +151,12 @@ class Nyse(Task):
             s.SEED.but(models=RECURRENT),
         )
     )  # fmt: skip
-    notes = "as in the course, the test days serve as validation data: val_r2 is the test R²"
-    scored_on = "test"  # the dashboard names val_r2 as the lesson does: test R²
+    notes = "fitted on 1962-1975; val_r2 on 1976-1979 (compare settings on it); test_r2 on 1980-1986, at the end"
     command = "nyse"
-    command_help = "NYSE log trading volume: test R² = 1 - RSS/TSS on the CSV's test days."
+    command_help = (
+        "NYSE log trading volume, R² = 1 - RSS/TSS: fitted on 1962-1975, validation R² on 1976-1979, "
+        "test R² on the test years (1980-1986)."
+    )
 
     def complete(self, model: str, values: dict[str, Any]) -> None:
         if model in RECURRENT:
@@ -160,10 +170,10 @@ class Nyse(Task):
         else:
             x_all, _ = ar_features(d, bool(cfg.get("day_of_week")))
         return TaskData(
-            x_all[d.train],
-            d.y[d.train],
-            x_all[test],
-            d.y[test],
+            x_all[d.fit],
+            d.y[d.fit],
+            x_all[d.val],
+            d.y[d.val],
             "r2",
             x_test=x_all[test],
             y_test=d.y[test],
@@ -190,24 +200,19 @@ class Nyse(Task):
         callbacks: Sequence[Callback] = (),
         progress: Progress | None = None,
     ) -> RunResult:
-        if cfg.model in RECURRENT:  # the test days are the validation data (as in the course)
-            return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress, test_is_val=True)
+        if cfg.model in RECURRENT:  # validated on 1976-1979 each epoch; the test years once, at the end
+            return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
         started = time.perf_counter()
         tell(progress, "train")
         d: NyseLagged = data.info["lagged"]
         trained: Sequential | None = None
         if cfg.model == "naive":
-            scores = naive_r2(d)
+            metrics: dict[str, float | int | None] = dict(naive_r2(d))
         else:
             dow = bool(cfg["day_of_week"])
             fit = fit_ar(d, dow)
-            scores = ar_r2(d, dow)
+            metrics = dict(ar_r2(d, dow))
             trained = dense_model(fit.weights[1:], float(fit.weights[0]), None, "nyse_ar_dow" if dow else "nyse_ar")
-        metrics: dict[str, float | int | None] = {
-            "r2": scores["r2"],
-            "val_r2": scores["test_r2"],
-            "test_r2": scores["test_r2"],
-        }
         return RunResult(
             config=cfg,
             metric="r2",

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tutor.tui.course_access import Course, load_course
+from tutor.course.access import Course, load_course
 from tutor.tui.messages import ExperimentJudged, ExperimentRequested
 from tutor.tui.palette import JumpProvider
 
@@ -59,6 +59,8 @@ class TutorApp(App[None]):
         self.switch_mode("map")
         if self.course.notice:
             self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
+        # later faults of the progress file (locked, disk full, read-only) are told as they happen
+        self.course.set_reporter(lambda message: self.notify(message, title="Progress", severity="warning", timeout=10))
 
     def goto_mode(self, mode: str) -> None:
         """Show one of the three main views (its state, e.g. a running training, is kept)."""
@@ -134,11 +136,20 @@ class TutorApp(App[None]):
         from tutor.training.client import end_all
 
         end_all()
+        # the open lesson keeps its reading position (its unmount comes too late: widgets are gone)
+        save_position = getattr(self.screen, "save_position", None)
+        if callable(save_position):
+            save_position()  # the course never raises for a store fault: it tells the learner
         self.exit()
 
 
 def run_app() -> None:
     """Entry point used by `tutor` with no subcommand; a crash exits non-zero."""
+    from tutor import paths
+
+    home = paths.user_home()
+    for folder in (home, paths.models_dir(), home / "data"):  # what killed saves and downloads left
+        paths.remove_stale_temporaries(folder)
     app = TutorApp()
     try:
         app.run()

@@ -109,7 +109,7 @@ class DashboardScreen(TutorScreen[None]):
             with TabPane("Live", id="live"):
                 yield LivePanel(id="live-grid")
             with TabPane("Runs", id="runs"):
-                yield RunsPanel(self.app.course.store, id="runs-panel")
+                yield RunsPanel(self.app.course, id="runs-panel")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -358,18 +358,16 @@ class DashboardScreen(TutorScreen[None]):
         return f"finished {epochs}{self.timing(done.seconds)}: {figures}{used}"
 
     def figures(self, done: DoneReport, train: bool = True) -> str:
-        """The final figures of a run as its lesson names them, e.g. "test R² 0.413 (train 0.571)"."""
+        """The final figures of a run as its lesson names them, e.g. "val R² 0.615 (train 0.571)"."""
         metric = done.metric
         name = METRIC_LABELS.get(metric, metric)
         part = scored_on(done.config)
         val = done.metrics.get(f"val_{metric}")
-        test = done.metrics.get(f"test_{metric}")
         fit = done.metrics.get(metric) if train else None  # epoch runs show it in their curves
         if val is None:
             return f"no {part} figure"
+        # a test figure stays out: settings are compared on validation, the test part scored once
         text = f"{part} {name} {val:.3f}"
-        if test is not None and part != "test" and test != val:  # a separate test part was scored too
-            text += f", test {test:.3f}"
         return text + (f" (train {fit:.3f})" if fit is not None else "")
 
     def timing(self, seconds: float) -> str:
@@ -390,7 +388,7 @@ class DashboardScreen(TutorScreen[None]):
 
     def judge_experiment(self, exercise: Exercise, done: DoneReport) -> None:
         """Have the course judge the run on the experiment, record the attempt, report the verdict."""
-        from tutor.course.experiments import ExperimentRun, judge
+        from tutor.course.experiments import ExperimentRun, judge_run
 
         run = ExperimentRun(
             config=done.config,
@@ -400,7 +398,7 @@ class DashboardScreen(TutorScreen[None]):
             diverged=done.diverged,
             sizes=done.sizes,
         )
-        result = self.verdict = judge(exercise, run)
+        result = self.verdict = judge_run(exercise, run)
         self.app.course.record_attempt(exercise, json.dumps(done.config), result.passed)
         self.post_message(ExperimentJudged(exercise, result))
         used = sizes_text(done.sizes)

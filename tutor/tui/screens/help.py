@@ -65,9 +65,9 @@ Computed in front of you by the engine, never canned:
 
 | view | lesson | shows | keys |
 |---|---|---|---|
-| activations | 6 | sigmoid, tanh, ReLU and their slopes | |
+| activations | 5 | sigmoid, tanh, ReLU and their slopes | |
 | hidden state | 4 | each hidden unit (rows) after each word (columns) | edit the sentence, `Enter` |
-| learning rates | 5 | the loss under a too small, a good and a too large rate | |
+| learning rates | 6 | the loss under a too small, a good and a too large rate | |
 | gradient norms | 7 | ‖∂L/∂hₜ‖ per step at the start of training, RNN vs LSTM | `+` / `-` change the length |
 | trajectory | 9 | the probability of *positive* after each word | edit the review, `Enter` |
 | NYSE forecast | 10 | AR(5) predictions against the real volume | `D` day of week, `Z` zoom |

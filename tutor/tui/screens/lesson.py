@@ -257,7 +257,11 @@ class LessonScreen(TutorScreen[None]):
         if await panel.show_solution():
             self.reveal(panel.solution)
         else:
-            self.notify("Try the exercise first: the solution opens after your first attempt.", severity="warning")
+            from tutor.course.checking import solution_locked_text
+
+            ex = panel.exercise
+            attempts = self.app.course.state(ex).attempts
+            self.notify(solution_locked_text(ex.solution_after_attempts, attempts), severity="warning")
 
     # ------------------------------------------------------------------ keeping things in view
 
@@ -286,6 +290,10 @@ class LessonScreen(TutorScreen[None]):
                 return
             if not widget.region and tries:  # not laid out yet (the screen is just resuming)
                 self.set_timer(0.02, lambda: scroll(tries - 1))
+                return
+            if self.app.animator.is_being_animated(self.scroll, "scroll_y") and tries:
+                # a scroll still under way (focus moved just before) would carry the view past it
+                self.set_timer(0.05, lambda: scroll(tries - 1))
                 return
             region = self._virtual(widget)
             window = self.scroll.scrollable_content_region.height

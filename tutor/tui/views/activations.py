@@ -1,4 +1,4 @@
-"""Lesson 6: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
+"""Lesson 5: sigmoid, tanh and ReLU with their derivatives, from the engine's own functions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tutor.tui.widgets.plots import CachedPlot, Figure, Series
 Z_RANGE = (-6.0, 6.0)
 POINTS = 241  # z in steps of 0.05: z = 0, where σ′ and tanh′ peak, is one of them
 RICH_COLOURS = {"sigmoid": "blue", "tanh": "dark_orange", "relu": "green"}  # curves and caption alike
+CAPTION_Z = 2.0  # the caption reads the slopes here
 
 
 def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -24,7 +25,7 @@ def activation_curves(points: int = POINTS) -> tuple[np.ndarray, dict[str, np.nd
     curves: dict[str, np.ndarray] = {}
     for name in RICH_COLOURS:
         g, dg = ACTIVATIONS[name]
-        assert dg is not None  # only softmax has no elementwise derivative
+        assert dg is not None  # only softmax has none (a Jacobian), and it is not drawn
         a = g(z.copy())
         curves[name] = a
         curves[name + "'"] = dg(a)  # the engine writes g′ through the output a = g(z)
@@ -59,14 +60,14 @@ class ActivationsView(LiveView):
             ]
             # ReLU climbs to 6: clip it so σ and tanh keep their detail
             self.query_one(plot_id, CachedPlot).show(
-                Figure(
-                    title, series, ylim=ylim, clip_y=True, xticks=[-6, -3, 0, 3, 6], xlabels=["-6", "-3", "0", "3", "6"]
-                )
+                Figure(title, series, ylim=ylim, clip_y=True, xticks=[-6.0, -3.0, 0.0, 3.0, 6.0])
             )
-        caption = Text()
+        # the slopes at one z away from the peaks: the lesson's quizzes ask for the peaks themselves
+        at = int(np.argmin(np.abs(self.z - CAPTION_Z)))
+        caption = Text(f"at z = {self.z[at]:g}: ", style="dim")
         for name in RICH_COLOURS:
-            d = self.curves[name + "'"]
-            peak = int(np.argmax(d))
-            caption.append(f"max {name}′ = {d[peak]:.2f}", style=f"bold {RICH_COLOURS[name]}")
-            caption.append(f" at z = {self.z[peak]:+.0f}   " if name != "relu" else " for all z > 0", style="dim")
+            slope = self.curves[name + "'"][at]
+            caption.append(f"{name}′ {slope:.3f}", style=f"bold {RICH_COLOURS[name]}")
+            caption.append("  ")
+        caption.append("Where does each peak?", style="dim")
         self.query_one("#act-caption", Static).update(caption)

@@ -1,4 +1,4 @@
-"""Lesson 5: the same small run's loss curve under a too small, a good and a too large learning rate."""
+"""Lesson 6: the same small run's loss curve under a too small, a good and a too large learning rate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tutor.tui.views.base import LiveView
 from tutor.tui.widgets.plots import CachedPlot, Figure, Series, int_ticks
 
-# the lesson 5 experiment's preset; only the learning rate changes between the curves
+# the lesson 6 experiment's preset; only the learning rate changes between the curves
 PRESET = {
     "task": "long_dependency",
     "model": "SimpleRNN",
@@ -83,29 +83,28 @@ class LrCurvesView(LiveView):
 
     def saved_runs(self, most: int = len(SAVED_COLOURS)) -> list[Curve]:
         """The learner's saved runs of the lesson's preset (from the dashboard), newest first."""
-        store = getattr(getattr(self.app, "course", None), "store", None)
-        if store is None:
+        course = getattr(self.app, "course", None)
+        if course is None:
             return []
         curves: list[Curve] = []
-        try:  # the store is read on the UI thread: SQLite connections stay on their own thread
-            for info in store.list_runs():
-                if len(curves) >= most:
-                    break
-                if matches_preset(info.config) and info.config.get("lr") is not None:
-                    run = store.load_run(info.id)
-                    loss = [float(v) for v in run.history.get("loss", []) if v is not None]
-                    if loss:
-                        curves.append(
-                            Curve(
-                                float(info.config["lr"]),
-                                "your run",
-                                SAVED_COLOURS[len(curves)],
-                                loss,
-                                (run.history.get("val_accuracy") or [None])[-1],
-                            )
+        # the store is read on the UI thread (SQLite connections stay on their own thread); a store
+        # that cannot be read gives no runs, and the course tells the learner why
+        for info in course.list_runs():
+            if len(curves) >= most:
+                break
+            if matches_preset(info.config) and info.config.get("lr") is not None:
+                run = course.load_run(info.id)
+                loss = [float(v) for v in run.history.get("loss", []) if v is not None] if run else []
+                if run is not None and loss:
+                    curves.append(
+                        Curve(
+                            float(info.config["lr"]),
+                            "your run",
+                            SAVED_COLOURS[len(curves)],
+                            loss,
+                            (run.history.get("val_accuracy") or [None])[-1],
                         )
-        except Exception:  # an unreadable store only means no overlay
-            return curves
+                    )
         return curves
 
     def show(self, data: Any) -> None:

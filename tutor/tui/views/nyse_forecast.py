@@ -29,7 +29,7 @@ class Forecast:
 
 
 def ar_forecast(day_of_week: bool = False, lag: int = LAG) -> Forecast:
-    """Least squares on the training days (1962–1979), predictions on the test days (1980–1986)."""
+    """Least squares on the fitting years (1962–1975), predictions on the test days (1980–1986)."""
     from tutor.tasks import forecast
 
     data = forecast.load(lag)
@@ -112,6 +112,6 @@ class NyseForecastView(LiveView):
         )
         where = f"the last {ZOOM_DAYS} test days" if self.zoomed else f"all {len(f.years):,} test days"
         self.query_one("#nyse-caption", Static).update(
-            f"Standardised log volume, {where}. Fitted by least squares on 1962–1979 "
+            f"Standardised log volume, {where}. Fitted by least squares on 1962–1975 "
             f"from the last {LAG} days of all three series."
         )

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
 
 KIND_LABEL = {"quiz": "Quiz", "code": "Code", "experiment": "Experiment"}
+# the numeric quiz's example answers: none may be (or round to) an answer of the course's quizzes,
+# since every numeric quiz shows them (tests/test_quiz_giveaways.py)
+NUMBER_PLACEHOLDER = "e.g. 42, 3/8, 1.5e-4 or 0.5**3"
 
 
 @dataclass
@@ -322,11 +325,12 @@ class ExercisePanel(Vertical):
         from tutor.course.checking import can_show_solution
 
         state = self.app.course.state(self.exercise)
-        if not can_show_solution(state.attempts, state.passed):
+        if not can_show_solution(state.attempts, state.passed, self.exercise.solution_after_attempts):
             return False
         solution = self.solution
         solution.display = True
         await solution.update("**Solution**\n\n" + self.solution_markdown())
+        self.app.course.solution_shown(self.exercise)  # a teacher's export says the solution was seen
         return True
 
     def on_mount(self) -> None:
@@ -365,7 +369,7 @@ class QuizPanel(ExercisePanel):
                     yield Label(item, classes="sort-item")
                     yield Select(options, prompt="choose…", id=f"sort-{n}", compact=True)
         else:
-            yield Input(placeholder="e.g. 0.25, 1/4 or 0.5**3", classes="quiz-number")
+            yield Input(placeholder=NUMBER_PLACEHOLDER, classes="quiz-number")
         yield Button("Check", classes="ex-check", compact=True)
 
     def current_answer(self) -> tuple[Any, str] | None:

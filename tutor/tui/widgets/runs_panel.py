@@ -1,7 +1,7 @@
 """The dashboard's runs panel: saved runs in a table, up to four overlaid on shared axes.
 
-The panel owns which runs are overlaid; the runs themselves live in the progress store, which
-the screen hands down (None when the store could not be opened: the panel then shows none).
+The panel owns which runs are overlaid; the runs themselves live in the progress store, reached
+through the course the screen hands down (it tells the learner itself when a run is not saved).
 Each row says what a run was (task, model and settings), how far it got (epochs trained of
 those planned, and whether the learner stopped it) and where it ended (its final figure, named
 as the lesson names it). `Delete` removes a run, after asking.
@@ -16,7 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
-from tutor.course.store import ProgressStore, RunInfo
+from tutor.course.access import Course
+from tutor.course.store import RunInfo
 from tutor.tasks import registry
 from tutor.tasks.base import METRIC_LABELS
 from tutor.tui.widgets.confirm import ConfirmScreen
@@ -64,9 +65,9 @@ class RunsPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("delete,d", "delete_run", "Delete run")]
 
-    def __init__(self, store: ProgressStore | None, *, id: str | None = None) -> None:
+    def __init__(self, course: Course, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.store = store
+        self.course = course
         self.overlay_ids: list[int] = []  # saved run ids shown in the overlay
 
     def compose(self) -> ComposeResult:
@@ -81,12 +82,12 @@ class RunsPanel(Vertical):
 
     def keep(self, label: str, config: dict[str, Any], history: dict[str, Any], metric: str = "accuracy") -> None:
         """Save a finished (or stopped) run with its final figure, and overlay it first."""
-        if self.store is None:
-            return
         task = registry.TASKS.get(str(config.get("task")))
         part = task.scored_on if task is not None else "val"
         result = final_figure(metric, part, dict(history.get("metrics") or {}))
-        run_id = self.store.save_run(label, {**config, RESULT: result}, history)
+        run_id = self.course.save_run(label, {**config, RESULT: result}, history)
+        if run_id is None:  # not stored: the course has said why
+            return
         self.overlay_ids = ([run_id] + self.overlay_ids)[:OVERLAID]
         self.refresh_runs()
 
@@ -95,14 +96,12 @@ class RunsPanel(Vertical):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        for info in self.store.list_runs() if self.store is not None else []:
+        for info in self.course.list_runs():
             cfg = info.config
             history = None
-            if RESULT not in cfg and self.store is not None:
-                try:
-                    history = self.store.load_run(info.id).history
-                except KeyError:
-                    history = None
+            if RESULT not in cfg:  # saved before the final figure was kept with the run
+                run = self.course.load_run(info.id)
+                history = run.history if run is not None else None
             table.add_row(
                 "✓" if info.id in self.overlay_ids else "",
                 str(info.id),
@@ -139,15 +138,15 @@ class RunsPanel(Vertical):
     def action_delete_run(self) -> None:
         """Delete the run under the cursor, once the learner says yes."""
         chosen = self.selected_run()
-        if chosen is None or self.store is None:
+        if chosen is None:
             self.app.notify("No saved run to delete.", severity="warning")
             return
         run_id, name = chosen
 
         def answer(yes: bool | None) -> None:
-            if not yes or self.store is None:
+            if not yes:
                 return
-            if self.store.delete_run(run_id):
+            if self.course.delete_run(run_id):
                 self.overlay_ids = [i for i in self.overlay_ids if i != run_id]
                 self.app.notify(f"Run #{run_id} ({name}) deleted.", title="Runs", timeout=4)
             self.refresh_runs()
@@ -158,11 +157,9 @@ class RunsPanel(Vertical):
         """Validation loss and last-epoch step norms of the marked runs, on shared axes."""
         losses: list[tuple[str, list[float]]] = []
         norms: list[tuple[str, list[float]]] = []
-        for run_id in self.overlay_ids if self.store is not None else []:
-            assert self.store is not None
-            try:
-                run = self.store.load_run(run_id)
-            except KeyError:
+        for run_id in self.overlay_ids:
+            run = self.course.load_run(run_id)
+            if run is None:
                 continue
             label = f"#{run.id} {run.config.get('model')}"
             losses.append((label, run.history.get("val_loss") or run.history.get("loss") or []))

@@ -1,4 +1,4 @@
-"""The figures that lessons 2-5 state, recomputed the way the lesson says they are computed.
+"""The figures that lessons 2-6 state, recomputed the way the lesson says they are computed.
 
 Each test names the lesson and the sentence it backs. Parts that need the real IMDb training
 reviews skip when the dev copy (../shared/data) is absent.
@@ -6,6 +6,7 @@ reviews skip when the dev copy (../shared/data) is absent.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -141,13 +142,40 @@ def test_lesson3_counts_and_embedding_layer():
 
     text = _lesson_text(3)
     assert (20 * 10_000, 20 * 16, 20 * 5) == (200_000, 320, 100)
-    for line in ("20 × 10,000 = 200,000", "20 × 16     =     320", "20 × 5      =     100"):
+    assert (20 * 16 - 20, 20 * 10_000 - 20) == (300, 199_980)
+    for line in ("20 × 10,000 = 200,000     199,980", "20 × 16     =     320         300", "20 × 5      =     100"):
         assert line in text
     layer = Embedding(10_000, 32)
     assert layer.params["E"].shape == (10_000, 32)
     assert layer.count_params() == 320_000 == _exercises(3)["embedding-size"].answer
     assert layer.forward(np.array([[12, 7, 7, 431]])).shape == (1, 4, 32)
     assert Embedding(10_000, 128).count_params() == 1_280_000
+
+
+def test_lesson3_the_picture_of_20_words():
+    """The one-hot grid is the sentence's words over the 16-word dictionary; the embedded columns
+    repeat with the words, and good and great (5 and 15) are alike."""
+    text = _lesson_text(3)
+    quote = re.search(r"^> (the film .*?)\n> (.*?)\n", text, re.M)
+    assert quote
+    words = f"{quote.group(1)} {quote.group(2)}".split()
+    assert len(words) == 20 and len(set(words)) == 14
+    blocks = re.findall(r"```\n word:.*?\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    rows = [line.split() for line in blocks[0].splitlines()]
+    dictionary = [row[0] for row in rows]
+    assert len(dictionary) == 16 and set(words) <= set(dictionary) and dictionary == sorted(dictionary)
+    grid = np.array([[cell == "1" for cell in row[1:]] for row in rows])
+    assert grid.shape == (16, 20) and (grid.sum(axis=0) == 1).all()  # one 1 per word
+    assert [dictionary[i] for i in grid.argmax(axis=0)] == words
+    levels = "▁▂▃▄▅▆▇█"
+    emb = np.array([[levels.index(c) for c in line.split()[2:]] for line in blocks[1].splitlines()])
+    assert emb.shape == (5, 20)
+    for w in set(words):  # the same word, the same column
+        cols = [i for i, x in enumerate(words) if x == w]
+        assert all((emb[:, c] == emb[:, cols[0]]).all() for c in cols), w
+    assert {1, 7, 12, 18} == {i + 1 for i, x in enumerate(words) if x == "the"}
+    assert (words[4], words[14]) == ("good", "great") and np.abs(emb[:, 4] - emb[:, 14]).max() <= 1
 
 
 def test_lesson3_one_hot_rows_are_orthogonal():
@@ -164,7 +192,11 @@ def test_lesson4_parameter_counts():
     text = _lesson_text(4)
     nyse = Sequential([SimpleRNN(12, input_dim=3), Dense(1)])
     assert [layer.count_params() for layer in nyse.layers] == [192, 13]
-    assert nyse.count_params() == 205 == _exercises(4)["length-and-params"].answer
+    assert nyse.count_params() == 205 and "the same 205 weights" in text
+    # the quiz: 50 days (nothing changes) of 5 numbers (W grows)
+    longer = Sequential([SimpleRNN(12, input_dim=5), Dense(1)])
+    assert longer.count_params() == 229 == _exercises(4)["length-and-params"].answer
+    assert longer.forward(np.zeros((1, 50, 5))).shape == (1, 1)
     assert "3·12 + 12·12 + 12 = 192" in text
     imdb = Sequential([Embedding(10_000, 32), SimpleRNN(32), Dense(1, activation="sigmoid")])
     imdb.build((None, None))
@@ -200,24 +232,50 @@ def test_lesson4_explanation_gradcheck():
 
 
 # ---------------------------------------------------------------------------- lesson 5
-def test_lesson5_quadratic_table():
+def test_lesson5_slopes():
+    from tutor.engine.activations import ACTIVATIONS
+
+    sigmoid, dsigmoid = ACTIVATIONS["sigmoid"]  # the engine writes g′ through a = g(z)
+    tanh, dtanh = ACTIVATIONS["tanh"]
+    z = np.linspace(-6, 6, 241)
+    ds, dt = dsigmoid(sigmoid(z.copy())), dtanh(tanh(z.copy()))
+    text = _lesson_text(5)
+    for figure in ("σ′(5) is about 0.0066", "σ′(10) about 0.000045", "tanh′(3) is about 0.0099", "4·σ′(2z)"):
+        assert figure in text
+    assert float(dsigmoid(sigmoid(np.array([5.0])))[0]) == pytest.approx(0.0066, abs=5e-5)
+    assert float(dsigmoid(sigmoid(np.array([10.0])))[0]) == pytest.approx(0.000045, abs=5e-7)
+    assert float(dtanh(tanh(np.array([3.0])))[0]) == pytest.approx(0.0099, abs=5e-5)
+    np.testing.assert_allclose(tanh(z.copy()), 2 * sigmoid(2 * z) - 1, atol=1e-12)
+    np.testing.assert_allclose(dt, 4 * dsigmoid(sigmoid(2 * z)), atol=1e-12)  # four times as steep at 0
+    ex = _exercises(5)
+    assert z[np.argmax(ds)] == 0 and ds.max() == ex["sigmoid-max-slope"].answer == 0.25
+    assert ex["tanh-max-slope"].choices[ex["tanh-max-slope"].answer] == "1" and dt.max() == 1.0
+    assert ex["vanishing-factor"].answer == 0.25**10
+
+
+# ---------------------------------------------------------------------------- lesson 6
+def test_lesson6_quadratic_table():
     a = 4.0
-    rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.75: [-2, 4, -8]}
+    rows = {0.05: [0.8, 0.64, 0.512], 0.25: [0.0, 0.0, 0.0], 0.45: [-0.8, 0.64, -0.512], 0.6: [-1.4, 1.96, -2.744]}
     for rho, want in rows.items():
         theta, got = 1.0, []
         for _ in range(3):
             theta = theta - rho * a * theta  # gradient of ½·a·θ² is a·θ
             got.append(theta)
         assert np.allclose(got, want), (rho, got)
-    ex = _exercises(5)["overshoot"]
+    text = _lesson_text(6)
+    assert " 0.6     −1.4          −1.4    1.96   −2.744       zig-zags, diverges" in text
+    ex = _exercises(6)["overshoot"]
     assert 1 - 0.75 * (2 * 2) * 1 == ex.answer == -2  # R = 2θ², gradient 4θ
+    theta = -2.0
+    assert [theta := theta - 0.75 * 4 * theta for _ in range(2)] == [4, -8]  # "lands at 4, then −8"
 
 
-def test_lesson5_gradient_solution_against_the_engine():
+def test_lesson6_gradient_solution_against_the_engine():
     """The exercise's formulas equal the engine's own Dense backward for the same net."""
     from tutor.engine import Dense, Sequential
 
-    ns = _solution(5, "two-gradients")
+    ns = _solution(6, "two-gradients")
     rng = np.random.default_rng(0)
     K, p = 4, 3
     x, y = rng.standard_normal(p), 0.7
@@ -244,7 +302,7 @@ def _lr_run(lr: float, seed: int = 0):
     return model.fit(x, y, epochs=10, batch_size=64, validation_data=(xv, yv), seed=seed).history
 
 
-def test_lesson5_learning_rate_experiments():
+def test_lesson6_learning_rate_experiments():
     small = _lr_run(0.001)
     assert round(small["loss"][0], 2) == 0.76 and round(small["loss"][-1], 2) == 0.70
     assert small["val_accuracy"][-1] < 0.95  # the preset of "too small" does not pass its goal
