@@ -14,6 +14,7 @@ are aliases. Baselines (lasso, AR, naive) have no epochs but report in the same 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -284,7 +285,7 @@ def build(config: Mapping[str, Any], data: TaskData | None = None):
 
         kind = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}[model]
         m = longdep.build_model(kind, units=int(cfg["units"]), seed=seed)
-        m.compile("binary_crossentropy", opt, ["accuracy"], lr=lr, clipnorm=_clip(cfg))
+        m.compile("binary_crossentropy", opt, ["accuracy"], lr=lr, global_clipnorm=_clip(cfg))
         return m
     if task in ("imdb", "imdb_bow"):
         from tutor.tasks import sentiment
@@ -386,7 +387,7 @@ def _run_engine(cfg, data: TaskData, callbacks, progress) -> dict[str, Any]:
 
         fit, evaluate = fit_by_length, evaluate_trimmed
     else:
-        fit, evaluate = type(model).fit, type(model).evaluate
+        fit, evaluate = type(model).fit, functools.partial(type(model).evaluate, return_dict=True)
     history = fit(
         model,
         data.x_train,
