@@ -131,10 +131,10 @@ def test_l8_keras_table_and_formulas():
     assert 4 * (128 * (128 + 128) + 128) == 4 * 32_896 == 131_584
     E, H = 6, 4
     assert LSTM(H, input_dim=E).count_params() == 4 * (H * (E + H) + H)
-    assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + H)
+    assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + 2 * H)  # Keras 3: two bias rows
     assert SimpleRNN(H, input_dim=E).count_params() == H * (E + H) + H
     text = _lesson_text(8)
-    for figure in ("1,280,000", "131,584", "129", "1,411,713"):
+    for figure in ("1,280,000", "131,584", "129", "1,411,713", "3 · (H·(E + H) + 2H)"):
         assert figure in text
 
 
