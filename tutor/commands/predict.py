@@ -37,8 +37,10 @@ def predict(
     if (text is None) == (file is None):
         raise TutorError("give either a review as TEXT or --file PATH (one review per line, '-' for stdin)")
     from tutor import sentiment
+    from tutor.engine.threads import set_blas_threads
 
     sm = sentiment.load_model(model)
+    set_blas_threads(1)  # a review's small products run faster on one BLAS thread (see `tutor bench engine`)
     if file is not None:
         _predict_file(sm, file, top, not no_trajectory)
         return

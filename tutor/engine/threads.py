@@ -23,9 +23,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-# per-step product size (multiply-adds, B·H·kH) below which one thread is faster (measured on
-# the 2-core development machine with `tutor bench engine`; between the small and large shapes)
-SMALL_PRODUCT = 1 << 20
+# Per-step product size (B·H·kH multiply-adds) below which the time loop runs on one thread.
+# On the 2-core development machine a second thread made the loops of the small shapes slower
+# (SimpleRNN at B = H = 64, 262k: 2.2x; LSTM at B = H = 64, 1M: 1.15x) and the LSTM's at
+# B = H = 128 (8.4M) faster; 4M sits between (see README, "Speed").
+SMALL_PRODUCT = 1 << 22
 
 _lock = threading.Lock()
 _libs: list[tuple[Any, Any]] | None = None  # (get, set) pairs of every OpenBLAS found
