@@ -124,7 +124,7 @@ def torch_step(model: str, B: int, T: int, D: int, H: int, train: bool = True) -
     return run
 
 
-def _time(fn: Callable[[], None]) -> float:
+def _time(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
