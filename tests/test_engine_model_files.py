@@ -125,7 +125,7 @@ def test_deeply_nested_json_is_refused(tmp_path):
         arrays = {k: data[k] for k in data.files}
     arrays["__config__"] = np.array(str(arrays["__config__"]).replace('{"x": 0}', deep))
     np.savez(path, **arrays)
-    _refused(path, "nested more than")
+    _refused(path, "nested too deeply")
 
 
 def test_unknown_optimizer_keywords_and_layers_are_refused(tmp_path):

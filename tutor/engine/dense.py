@@ -18,8 +18,17 @@ from .registry import register
 
 @register
 class Dense(Layer):
-    def __init__(self, units: int, activation: str | None = None, input_dim: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        activation: str | None = None,
+        input_dim: int | None = None,
+        use_bias: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
+        if not use_bias:
+            raise ValueError("Dense: use_bias=False is not implemented by the engine")
         self.units = check_size(units, "Dense: units")
         self.activation = check_activation(activation)
         if input_dim is None and self.input_shape is not None:

@@ -72,10 +72,15 @@ class Recurrent(Layer):
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         zero_output_for_mask: bool = False,
+        use_bias: bool = True,
+        stateful: bool = False,
+        unroll: bool = False,  # Keras' speed switch; the result is the same either way
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         cls = type(self).__name__
+        if not use_bias or stateful:
+            raise ValueError(f"{cls}: use_bias=False and stateful=True are not implemented by the engine")
         self.units = check_size(units, f"{cls}: units")
         if input_dim is None and self.input_shape is not None:
             input_dim = self.input_shape[-1]

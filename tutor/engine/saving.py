@@ -9,8 +9,8 @@ A model file may come from anywhere, so ``load_model`` trusts nothing in it:
 1. it must be a regular file; every zip member an uncompressed ``.npy`` whose header's shape
    and dtype account exactly for the member's size, which itself lies within the file: so no
    array can be larger than the file;
-2. the config is parsed (nesting depth and size bounded) and every layer is constructed without
-   weights, its sizes checked as integers of sane size;
+2. the config is parsed (its size bounded; too deep a nesting is an error, not a crash) and
+   every layer is constructed without weights, its sizes checked as integers of sane size;
 3. the weight shapes the config implies are computed without allocating anything and compared
    with the stored arrays' headers; only then are the arrays read, checked to be finite, and
    the layers built.
@@ -43,7 +43,6 @@ FORMAT_VERSION = 2  # 2: GRU with two bias rows, Keras' optimiser names, optimis
 READS = (1, 2)
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 MAX_CONFIG_CHARS = 64 * 2**20  # the vocabulary of a large model fits easily
-MAX_DEPTH = 64  # how deeply the config's JSON may nest
 MAX_MEMBERS = 100_000
 
 
@@ -247,34 +246,12 @@ def _read_config(path: Path, member: tuple[zipfile.ZipInfo, tuple[int, ...], np.
     if dtype.kind != "U" or shape != () or dtype.itemsize // 4 > MAX_CONFIG_CHARS:
         raise ModelFileError(f"{path} is not a readable rnn-tutor model file (its config is not a text)")
     text = str(_read_array(path, member)[()])
-    if _depth(text) > MAX_DEPTH:
-        raise ModelFileError(f"{path} has a damaged config (nested more than {MAX_DEPTH} levels deep)")
     try:
         return json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:  # the C parser counts its depth against Python's recursion limit
+        raise ModelFileError(f"{path} has a damaged config (nested too deeply)") from None
+    except ValueError as exc:
         raise ModelFileError(f"{path} has a damaged config ({_one_line(exc)})") from None
-
-
-def _depth(text: str) -> int:
-    """How deeply brackets nest in a JSON text (strings skipped), without parsing it."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
 
 
 def _build(path: Path, config: dict[str, Any], headers: dict[str, Any], version: int) -> Model:
