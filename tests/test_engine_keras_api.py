@@ -362,3 +362,19 @@ def test_vanished_gradients_become_exact_zeros_not_subnormal_numbers(cls):
     assert unflushed > 0 and flushed == 0
     for key in with_flush:
         np.testing.assert_allclose(with_flush[key], without[key], rtol=0, atol=1e-30)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul"])
+def test_bidirectional_merge_modes_states_and_gradients(merge_mode):
+    layer = Bidirectional(
+        LSTM(3, input_dim=2, return_sequences=True, return_state=True, dtype=F64), merge_mode=merge_mode, seed=2
+    )
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 4, 2))
+    states = [rng.standard_normal((2, 3)) for _ in range(4)]  # forward h, c, then backward h, c
+    mask = np.array([[0, 1, 1, 1], [1, 1, 1, 0]], bool)
+    errors = gradcheck(layer, [x, *states], mask=[mask] + [None] * 4)
+    assert {"forward_U", "backward_b", "x0", "x4"} <= set(errors)
+    assert_close(errors)
+    outs, _ = layer.call([x], [None])
+    assert outs[0].shape == (2, 4, 6 if merge_mode == "concat" else 3) and len(outs) == 5
