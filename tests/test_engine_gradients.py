@@ -144,11 +144,12 @@ def test_whole_model_gradient_through_the_fused_loss(loss, out):
 
     def loss_value():
         pred = model.forward(ids)
-        return model._loss_and_grad(model._align(y, pred), pred)[0]
+        return model._loss(model._align(y, pred), pred, None)[0]
 
     pred = model.forward(ids)
-    _, dy, rest = model._loss_and_grad(model._align(y, pred), pred)
-    model.backward(dy, rest)
+    _, dy, fused = model._loss(model._align(y, pred), pred, None)
+    assert fused == (out is not None)
+    model._backprop(dy, fused)
     for layer in model.layers:
         for key, param in layer.params.items():
             err = relative_error(layer.grads[key], numerical_gradient(loss_value, param))

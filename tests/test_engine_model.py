@@ -35,7 +35,7 @@ def test_parameter_counts_follow_the_formulas():
     D, H = 7, 5
     assert SimpleRNN(H, input_dim=D).count_params() == H * (D + H) + H
     assert LSTM(H, input_dim=D).count_params() == 4 * (H * (D + H) + H)
-    assert GRU(H, input_dim=D).count_params() == 3 * (H * (D + H) + H)
+    assert GRU(H, input_dim=D).count_params() == 3 * (H * (D + H) + 2 * H)  # Keras 3: two bias rows
     assert LSTM(H, input_dim=D).params["W"].shape == (D, 4 * H)
 
 
@@ -281,7 +281,7 @@ def test_bidirectional_model_saves_and_loads(tmp_path):
 
     layers = [Embedding(20, 4, mask_zero=True), Bidirectional(GRU(5)), Dense(1, activation="sigmoid")]
     model = Sequential(layers, seed=4)
-    assert model.layers[1].count_params() == 2 * 3 * (5 * (4 + 5) + 5)
+    assert model.layers[1].count_params() == 2 * 3 * (5 * (4 + 5) + 2 * 5)
     ids = np.random.default_rng(0).integers(0, 20, (6, 7))
     loaded = Sequential.load(model.save(tmp_path / "bi.npz"))
     np.testing.assert_array_equal(loaded.predict(ids), model.predict(ids))
@@ -302,7 +302,7 @@ def test_fit_takes_custom_batches_and_a_validation_function():
 
     def validate():
         calls.append(1)
-        return model.evaluate(x, y)
+        return model.evaluate(x, y, return_dict=True)
 
     history = model.fit(x, y, epochs=2, batches=batches, validation_data=validate, seed=0)
     assert len(calls) == 2 and "val_accuracy" in history.history

@@ -135,10 +135,10 @@ def test_l8_keras_table_and_formulas():
     assert 4 * (128 * (128 + 128) + 128) == 4 * 32_896 == 131_584
     E, H = 6, 4
     assert LSTM(H, input_dim=E).count_params() == 4 * (H * (E + H) + H)
-    assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + H)
+    assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + 2 * H)  # Keras 3: two bias rows
     assert SimpleRNN(H, input_dim=E).count_params() == H * (E + H) + H
     text = _lesson_text(8)
-    for figure in ("1,280,000", "131,584", "129", "1,411,713"):
+    for figure in ("1,280,000", "131,584", "129", "1,411,713", "3 · (H·(E + H) + 2H)"):
         assert figure in text
 
 
@@ -180,7 +180,7 @@ def test_l9_full_size_table_is_the_readmes():
     text = _lesson_text(9)
     assert re.search(rf"simple RNN +{rnn.group(1)} +{rnn.group(2)} \(epoch \d+\)", text)
     assert re.search(rf"LSTM +{lstm.group(2)} +{lstm.group(1)} \(epoch \d+\)", text)
-    # "by a few points, not ten": at the best epoch and after the last
+    # "by two points, not ten" at the best epoch; close after the last
     assert (
         0 < float(lstm.group(1)) - float(rnn.group(2)) < 0.06 and 0 < float(lstm.group(2)) - float(rnn.group(1)) < 0.06
     )
@@ -213,8 +213,9 @@ def test_l9_preset_run_lstm_versus_rnn():
         accs[kind] = [round(v, 2) for v in out.history["val_accuracy"]]
     # the lesson quotes one machine's figures and says they move by a point or two elsewhere
     # (the sums' order depends on the BLAS build); measured here with numpy 2.4 / OpenBLAS 0.3.31
-    assert accs["LSTM"] == pytest.approx([0.69, 0.70, 0.74], abs=0.025)
-    assert accs["SimpleRNN"] == pytest.approx([0.57, 0.60, 0.60], abs=0.025)
+    # and the engine's Keras 3 semantics (0.692, 0.748, 0.732 and 0.554, 0.596, 0.656)
+    assert accs["LSTM"] == pytest.approx([0.69, 0.75, 0.73], abs=0.025)
+    assert accs["SimpleRNN"] == pytest.approx([0.55, 0.60, 0.66], abs=0.025)
     assert accs["LSTM"][-1] >= 0.68 > max(accs["SimpleRNN"])  # the goal separates them
 
 

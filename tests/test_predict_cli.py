@@ -225,7 +225,8 @@ def test_a_file_that_is_not_a_model_is_named_plainly(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(text_file))
 
-    monkeypatch.setattr(np, "load", refuse)  # as for a file without read permission (tests may run as root)
+    # as for a file without read permission (tests may run as root)
+    monkeypatch.setattr("tutor.engine.saving._open", refuse)
     with pytest.raises(ValueError, match=r"cannot read .*review\.txt: permission denied$"):
         sentiment.load_model(text_file)
 

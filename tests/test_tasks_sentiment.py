@@ -38,7 +38,7 @@ def test_length_batches_cover_everything_once_with_similar_lengths():
 def test_trimmed_evaluation_is_exact_for_a_masking_model(pool):
     x, y = _data()
     model = build_sequence_model("GRU", vocab_size=20, embed_dim=4, units=5, mask_zero=True, pool=pool)
-    full = model.evaluate(x, y)
+    full = model.evaluate(x, y, return_dict=True)
     trimmed = evaluate_trimmed(model, x, y, batch_size=16)
     assert trimmed["loss"] == pytest.approx(full["loss"], rel=1e-5)
     assert trimmed["accuracy"] == pytest.approx(full["accuracy"])

@@ -70,7 +70,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path, monkeypatch):
 
     data = registry.get_task("nyse").load(registry.resolve({"task": "nyse", "model": "rnn"}))
     saved.compile("mse", "rmsprop", ["r2"])
-    assert saved.evaluate(data.x_val, data.y_val)["r2"] == pytest.approx(best, abs=1e-6)
+    assert saved.evaluate(data.x_val, data.y_val, return_dict=True)["r2"] == pytest.approx(best, abs=1e-6)
 
 
 def test_longdep_command():

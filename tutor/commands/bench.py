@@ -10,33 +10,65 @@ app = typer.Typer(help="Benchmarks, reported as ratios measured side by side in 
 
 
 @app.command("engine")
-def engine(repeats: int = typer.Option(7, min=1, help="Timed runs per shape (the median is kept).")) -> None:
-    """Time the engine's LSTM forward+backward against torch.nn.LSTM (when PyTorch is installed)."""
+def engine(
+    repeats: int = typer.Option(7, min=1, help="Timed runs per row and thread setting (the median is kept)."),
+    models: str = typer.Option("SimpleRNN,LSTM,GRU", help="Comma-separated layers to time."),
+) -> None:
+    """Time the engine's recurrent layers against torch.nn (when PyTorch is installed), at one
+    BLAS thread and at the default count; print torch / engine ratios and the GEMM rate reached."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    from tutor.bench import bench_lstm, geometric_mean, thread_count
+    from tutor.bench import MODELS, bench, cases, gemm_rate, geometric_mean, thread_count, threads
 
+    chosen = tuple(m.strip() for m in models.split(",") if m.strip())
+    unknown = [m for m in chosen if m not in MODELS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"unknown model {', '.join(unknown) or models!r}: choose from {', '.join(MODELS)}")
+    n = thread_count()
     console = Console()
     with console.status("timing...") as status:
-        rows = bench_lstm(repeats=repeats, progress=lambda msg: status.update(f"timing {msg}"))
-    table = Table(title=f"LSTM forward + backward, float32, {thread_count()} threads, median of {repeats}")
-    for col in ("B, T, D, H", "engine ms", "torch ms", "torch / engine"):
-        table.add_column(col, justify="right")
+        rows = bench(repeats, cases(chosen), progress=lambda msg: status.update(f"timing {msg}"))
+        status.update("timing the matrix-product rate")
+        with threads(n):
+            rate = gemm_rate()
+    table = Table(
+        title=f"float32, median of {repeats} alternating runs", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False
+    )
+    for col in ("layer", "pass", "B,T,D,H", "ms 1t", "t/e 1t", f"ms {n}t", f"t/e {n}t", "spread"):
+        table.add_column(col, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
-            ", ".join(map(str, row.shape)),
-            f"{row.engine_s * 1e3:.1f}",
-            "-" if row.torch_s is None else f"{row.torch_s * 1e3:.1f}",
-            "-" if row.ratio is None else f"{row.ratio:.2f}",
+            row.model,
+            row.mode,
+            ",".join(map(str, row.shape)),
+            f"{row.one.engine_s * 1e3:.1f}",
+            "-" if row.one.ratio is None else f"{row.one.ratio:.2f}",
+            f"{row.default.engine_s * 1e3:.1f}",
+            "-" if row.default.ratio is None else f"{row.default.ratio:.2f}",
+            f"{max(row.one.spread, row.default.spread):.0%}",
         )
     console.print(table)
-    ratios = [r.ratio for r in rows if r.ratio is not None]
-    if ratios:
-        mean = geometric_mean(ratios)
-        console.print(f"geometric mean of torch / engine: [bold]{mean:.2f}[/] (above 1: the engine is faster)")
-    else:
+    console.print(
+        "train: forward + backward; infer: forward only. ms: the engine's time; t/e: torch time / "
+        "engine time (above 1: the engine is faster); "
+        "1t, {n}t: BLAS threads; spread: (slowest - fastest) / median of the engine's runs "
+        "(large: a busy machine, trust the ratios less).".replace("{n}", str(n))
+    )
+    for label, pick in (("1 thread", "one"), (f"{n} threads", "default")):
+        ratios = [getattr(r, pick).ratio for r in rows if getattr(r, pick).ratio is not None]
+        if ratios:
+            console.print(f"geometric mean of torch / engine at {label}: [bold]{geometric_mean(ratios):.2f}[/]")
+    if not any(r.one.ratio is not None for r in rows):
         console.print("PyTorch is not installed: engine times only (pip install torch for the ratios).")
+    large = max(rows, key=lambda r: (r.mode == "train", r.flops))
+    reached = large.flops / large.default.engine_s
+    console.print(
+        f"matrix products: {rate / 1e9:.1f} GFLOP/s at {n} threads (1024³ float32); the {large.model} at "
+        f"{', '.join(map(str, large.shape))} reaches {reached / 1e9:.1f} GFLOP/s in its products' arithmetic, "
+        f"[bold]{reached / rate:.0%}[/] of that rate"
+    )
 
 
 class RecurrentModel(StrEnum):

@@ -7,15 +7,18 @@ its outputs for the backward pass.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-Array = np.ndarray
+Array = npt.NDArray[Any]
+Activation = Callable[..., Array]
 
 
 def sigmoid(z: Array, out: Array | None = None) -> Array:
     """σ(z) = 1 / (1 + e^(-z)) = exp(-log(1 + e^(-z))), without overflow for large |z|."""
-    result = np.exp(-np.logaddexp(0.0, -z))
+    result: Array = np.exp(-np.logaddexp(0.0, -z))
     if out is not None:
         out[...] = result
         return out
@@ -24,15 +27,18 @@ def sigmoid(z: Array, out: Array | None = None) -> Array:
 
 def log_sigmoid(z: Array) -> Array:
     """log σ(z) = -log(1 + e^(-z)), exact where σ(z) itself would round to 0."""
-    return -np.logaddexp(0.0, -z)
+    result: Array = -np.logaddexp(0.0, -z)
+    return result
 
 
 def tanh(z: Array, out: Array | None = None) -> Array:
-    return np.tanh(z, out=out) if out is not None else np.tanh(z)
+    result: Array = np.tanh(z, out=out) if out is not None else np.tanh(z)
+    return result
 
 
 def relu(z: Array, out: Array | None = None) -> Array:
-    return np.maximum(z, 0, out=out) if out is not None else np.maximum(z, 0)
+    result: Array = np.maximum(z, 0, out=out) if out is not None else np.maximum(z, 0)
+    return result
 
 
 def linear(z: Array, out: Array | None = None) -> Array:
@@ -44,7 +50,7 @@ def linear(z: Array, out: Array | None = None) -> Array:
 
 def softmax(z: Array, out: Array | None = None) -> Array:
     """Softmax over the last axis, shifted by the row maximum for stability."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e: Array = np.exp(z - z.max(axis=-1, keepdims=True))
     e /= e.sum(axis=-1, keepdims=True)
     if out is not None:
         out[...] = e
@@ -53,11 +59,13 @@ def softmax(z: Array, out: Array | None = None) -> Array:
 
 
 def d_sigmoid(a: Array) -> Array:
-    return a * (1 - a)
+    result: Array = a * (1 - a)
+    return result
 
 
 def d_tanh(a: Array) -> Array:
-    return 1 - a * a
+    result: Array = 1 - a * a
+    return result
 
 
 def d_relu(a: Array) -> Array:
@@ -69,7 +77,7 @@ def d_linear(a: Array) -> Array:
 
 
 # name -> (g, g' as a function of a = g(z)); softmax's derivative is a Jacobian (see Dense)
-ACTIVATIONS: dict[str, tuple[Callable, Callable | None]] = {
+ACTIVATIONS: dict[str, tuple[Activation, Activation | None]] = {
     "linear": (linear, d_linear),
     "sigmoid": (sigmoid, d_sigmoid),
     "tanh": (tanh, d_tanh),

@@ -6,49 +6,56 @@ A 2-D ``scipy.sparse`` input is accepted (a bag-of-words matrix): x·W stays spa
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .activations import ACTIVATIONS, check_activation
 from .initializers import glorot_uniform
-from .layer import Array, Layer, Shape, as_float_array, is_sparse
+from .layer import Array, Layer, Shape, as_float_array, check_size, is_sparse
+from .registry import register
 
 
+@register
 class Dense(Layer):
     def __init__(
         self,
         units: int,
         activation: str | None = None,
         input_dim: int | None = None,
-        name: str | None = None,
-        dtype=np.float32,
-        seed: int | None = None,
+        use_bias: bool = True,
+        **kwargs: Any,
     ):
-        super().__init__(name, dtype, seed)
-        if int(units) < 1:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        super().__init__(**kwargs)
+        if not use_bias:
+            raise ValueError("Dense: use_bias=False is not implemented by the engine")
+        self.units = check_size(units, "Dense: units")
         self.activation = check_activation(activation)
-        self.input_dim = input_dim
+        if input_dim is None and self.input_shape is not None:
+            input_dim = self.input_shape[-1]
+        self.input_dim = None if input_dim is None else check_size(input_dim, "Dense: input_dim")
         self._g, self._dg = ACTIVATIONS[self.activation]
-        if input_dim is not None:
-            self.build((None, input_dim))
+        self._maybe_build(None if self.input_dim is None else (None, self.input_dim))
 
-    def build(self, input_shape: Shape) -> None:
+    def param_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
         D = input_shape[-1]
         if D is None:
             raise ValueError("Dense: the input width is unknown; give input_dim")
         if self.input_dim is not None and D != self.input_dim:
             raise ValueError(f"Dense: expected input width {self.input_dim}, got {D}")
-        self.input_dim = int(D)
-        rng = self._rng()
-        self._add_param("W", glorot_uniform(rng, (self.input_dim, self.units), self.dtype))
+        return {"W": (D, self.units), "b": (self.units,)}
+
+    def build(self, input_shape: Shape) -> None:
+        shapes = self.param_shapes(input_shape)
+        self.input_dim = shapes["W"][0]
+        self._add_param("W", glorot_uniform(self._rng(), shapes["W"], self.dtype))
         self._add_param("b", np.zeros(self.units, self.dtype))
         self.built = True
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (*input_shape[:-1], self.units)
 
-    def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
+    def forward(self, x: Any, training: bool = False, mask: Array | None = None) -> Array:
         self._sparse = is_sparse(x)
         if self._sparse:
             if x.ndim != 2:
@@ -69,7 +76,8 @@ class Dense(Layer):
         z += b
         self.z = z  # logits, kept for losses that fuse with the activation
         self.a = self._g(z)
-        return self.a.reshape(*x.shape[:-1], self.units)
+        out: Array = self.a.reshape(*x.shape[:-1], self.units)
+        return out
 
     def backward(self, dy: Array) -> Array | None:
         dy = dy.reshape(-1, self.units)
@@ -80,7 +88,9 @@ class Dense(Layer):
         elif self.activation == "linear":
             dz = dy
         else:
-            dz = dy * self._dg(self.a)
+            dg = self._dg
+            assert dg is not None
+            dz = dy * dg(self.a)
         return self.backward_logits(dz)
 
     def backward_logits(self, dz: Array) -> Array | None:
@@ -96,7 +106,7 @@ class Dense(Layer):
             return None  # the input of a sparse first layer is data: nothing to pass back
         return (dz @ self.params["W"].T).reshape(x.shape)
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "units": self.units,

@@ -6,31 +6,45 @@ prediction time the layer is the identity.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .layer import Array, Layer
+from .layer import Array, Layer, check_rate
+from .registry import register
 
 
+@register
 class Dropout(Layer):
-    def __init__(self, rate: float, name: str | None = None, dtype=np.float32, seed: int | None = None):
-        super().__init__(name, dtype, seed)
-        if not 0.0 <= float(rate) < 1.0:
-            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
-        self.rng = None
+    def __init__(self, rate: float, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rate = check_rate(rate, "Dropout: rate")
+        self.rng: np.random.Generator | None = None
+        self.keep: Array | None = None
 
-    def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
-        x = np.asarray(x)
+    def random_layers(self) -> list[Layer]:
+        return [self]
+
+    def set_rng(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def forward(self, x: Any, training: bool = False, mask: Array | None = None) -> Array:
+        arr: Array = np.asarray(x)
         if not training or self.rate == 0.0:
             self.keep = None
-            return x
+            return arr
         if self.rng is None:
             self.rng = self._rng()
-        self.keep = (self.rng.random(x.shape) >= self.rate).astype(x.dtype) / (1.0 - self.rate)
-        return x * self.keep
+        keep: Array = (self.rng.random(arr.shape) >= self.rate).astype(arr.dtype) / (1.0 - self.rate)
+        self.keep = keep
+        out: Array = arr * keep
+        return out
 
     def backward(self, dy: Array) -> Array:
-        return dy if self.keep is None else dy * self.keep
+        if self.keep is None:
+            return dy
+        out: Array = dy * self.keep
+        return out
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate}

@@ -7,12 +7,11 @@ Compare in float64: in float32 the rounding of f swamps the difference for small
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .layer import Layer
-
-Array = np.ndarray
+from .layer import Array, Layer
 
 
 def numerical_gradient(f: Callable[[], float], x: Array, eps: float = 1e-6) -> Array:
@@ -37,15 +36,10 @@ def relative_error(analytic: Array, numeric: Array) -> float:
     return 0.0 if denom == 0 else float(np.linalg.norm(a - n) / denom)
 
 
-def _rngs(layer: Layer) -> dict[str, dict]:
-    """The states of a layer's random generators, so every evaluation draws the same masks."""
-    return {k: v.bit_generator.state for k, v in vars(layer).items() if isinstance(v, np.random.Generator)}
-
-
 def gradcheck(
     layer: Layer,
-    x,
-    mask: Array | None = None,
+    x: Any,
+    mask: Any = None,
     training: bool = False,
     eps: float = 1e-6,
     seed: int = 0,
@@ -53,32 +47,35 @@ def gradcheck(
     """Relative error of the layer's backward pass against finite differences, per parameter
     and for the input ("x"; not for integer ids). Use a float64 layer and small shapes.
 
-    The scalar checked is L = Σ y ⊙ R with a fixed random R, so ∂L/∂y = R.
+    For a layer with several inputs or outputs give ``x`` as a list (e.g. ``[x, h0, c0]`` for
+    an LSTM with an initial state, ``[query, value]`` for Attention) and ``mask`` as a list of
+    masks; the inputs are then reported as "x0", "x1", ...
+
+    The scalar checked is L = Σ over outputs of Σ y ⊙ R with fixed random R, so ∂L/∂y = R.
     """
     if layer.dtype != np.float64:
         raise ValueError("gradcheck needs a float64 layer (dtype=np.float64)")
-    x = np.array(x, copy=True)
-    y = layer.forward(x, training=training, mask=mask)
-    if training:
-        for attr in ("rng", "_drop_rng"):  # create the generators, then freeze their state
-            if hasattr(layer, attr) and getattr(layer, attr) is None:
-                setattr(layer, attr, np.random.default_rng(seed))
-    states = _rngs(layer)
+    many = isinstance(x, list)
+    inputs = [np.array(a, copy=True) for a in (x if many else [x])]
+    masks = list(mask) if isinstance(mask, list) else [mask] + [None] * (len(inputs) - 1)
 
-    def run() -> Array:
-        for k, state in states.items():
-            getattr(layer, k).bit_generator.state = state
-        return layer.forward(x, training=training, mask=mask)
+    def run() -> list[Array]:
+        # the same dropout draws at every evaluation: each random layer restarts its stream
+        for sub in layer.random_layers():
+            sub.set_rng(np.random.default_rng(seed))
+        return layer.call(inputs, masks, training=training)[0]
 
-    y = run()
-    R = np.random.default_rng(seed).standard_normal(y.shape)
-    dx = layer.backward(R.copy())
+    outputs = run()
+    rng = np.random.default_rng(seed)
+    Rs = [rng.standard_normal(y.shape) for y in outputs]
+    dxs = layer.backward_all([R.copy() for R in Rs])
     analytic = {k: g.copy() for k, g in layer.grads.items()}
 
     def loss() -> float:
-        return float(np.sum(run() * R))
+        return float(sum(np.sum(y * R) for y, R in zip(run(), Rs, strict=True)))
 
     errors = {k: relative_error(analytic[k], numerical_gradient(loss, p, eps)) for k, p in layer.params.items()}
-    if dx is not None and np.issubdtype(x.dtype, np.floating):
-        errors["x"] = relative_error(dx, numerical_gradient(loss, x, eps))
+    for i, (a, dx) in enumerate(zip(inputs, dxs, strict=True)):
+        if dx is not None and np.issubdtype(a.dtype, np.floating):
+            errors[f"x{i}" if many else "x"] = relative_error(dx, numerical_gradient(loss, a, eps))
     return errors

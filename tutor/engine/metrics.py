@@ -1,30 +1,46 @@
 """Metrics accumulated over an epoch: each ``update`` returns the batch value, ``result`` the
-value over everything seen since ``reset``."""
+value over everything seen since ``reset``.
+
+A metric is logged under the name it was asked for, as in Keras: ``metrics=["acc"]`` gives
+``acc`` and ``val_acc``, ``metrics=["accuracy"]`` gives ``accuracy`` and ``val_accuracy``. A
+padding mask on a sequence output restricts a metric to the real positions.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-Array = np.ndarray
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
 
 
 class Metric:
     name = "metric"
 
-    def reset(self) -> None:
-        self.total, self.count = 0.0, 0
-
-    def __init__(self):
+    def __init__(self, name: str | None = None):
+        if name is not None:
+            self.name = name
         self.reset()
 
-    def _batch(self, y_true: Array, y_pred: Array) -> tuple[float, int]:
+    def reset(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+    def _values(self, y_true: Array, y_pred: Array) -> Array:
+        """The metric's value at every position (all axes but the last)."""
         raise NotImplementedError
 
-    def update(self, y_true: Array, y_pred: Array) -> float:
-        value, count = self._batch(y_true, y_pred)
-        self.total += value * count
+    def update(self, y_true: Array, y_pred: Array, mask: Array | None = None) -> float:
+        values = self._values(y_true, y_pred)
+        if mask is not None and np.shape(mask) == values.shape:
+            w = np.asarray(mask, np.float64)
+            value_sum, count = float(np.sum(values * w)), float(w.sum())
+        else:
+            value_sum, count = float(np.sum(values)), float(values.size)
+        self.total += value_sum
         self.count += count
-        return value
+        return value_sum / count if count else float("nan")
 
     def result(self) -> float:
         return self.total / self.count if self.count else float("nan")
@@ -35,20 +51,20 @@ class Accuracy(Metric):
 
     name = "accuracy"
 
-    def _batch(self, y_true, y_pred):
+    def _values(self, y_true: Array, y_pred: Array) -> Array:
         if y_pred.shape[-1] == 1:
             correct = (y_pred > 0.5) == (y_true > 0.5)
-        else:
-            labels = y_true.argmax(-1) if y_true.shape == y_pred.shape else y_true.reshape(y_pred.shape[:-1])
-            correct = y_pred.argmax(-1) == labels
-        return float(np.mean(correct)), correct.size
+            return np.asarray(correct.reshape(y_pred.shape[:-1]), np.float64)
+        labels = y_true.argmax(-1) if y_true.shape == y_pred.shape else y_true.reshape(y_pred.shape[:-1])
+        return np.asarray(y_pred.argmax(-1) == labels, np.float64)
 
 
 class MeanAbsoluteError(Metric):
     name = "mae"
 
-    def _batch(self, y_true, y_pred):
-        return float(np.mean(np.abs(y_pred - y_true))), y_pred.size
+    def _values(self, y_true: Array, y_pred: Array) -> Array:
+        values: Array = np.mean(np.abs(y_pred - y_true), axis=-1)
+        return values
 
 
 class R2(Metric):
@@ -60,7 +76,7 @@ class R2(Metric):
         self.n = 0
         self.sum_y = self.sum_y2 = self.rss = 0.0
 
-    def update(self, y_true, y_pred):
+    def update(self, y_true: Array, y_pred: Array, mask: Array | None = None) -> float:
         y, p = y_true.astype(np.float64).ravel(), y_pred.astype(np.float64).ravel()
         self.n += y.size
         self.sum_y += y.sum()
@@ -82,12 +98,15 @@ def r2_score(y_true: Array, y_pred: Array) -> float:
     return float(1.0 - ((y - p) ** 2).sum() / tss) if tss > 0 else float("nan")
 
 
-METRICS = {cls.name: cls for cls in (Accuracy, MeanAbsoluteError, R2)}
+METRICS: dict[str, type[Metric]] = {cls.name: cls for cls in (Accuracy, MeanAbsoluteError, R2)}
 ALIASES = {"acc": "accuracy", "mean_absolute_error": "mae", "r2_score": "r2"}
 
 
 def get_metric(name: str) -> Metric:
-    key = ALIASES.get(str(name).lower(), str(name).lower())
+    """A metric by Keras' name or alias; it logs under the name given."""
+    if not isinstance(name, str):
+        raise ValueError(f"a metric is given by name, got {name!r}")
+    key = ALIASES.get(name.lower(), name.lower())
     if key not in METRICS:
-        raise ValueError(f"unknown metric {name!r}: expected one of {', '.join(METRICS)}")
-    return METRICS[key]()
+        raise ValueError(f"unknown metric {name!r}: expected one of {', '.join([*METRICS, *ALIASES])}")
+    return METRICS[key](name=name)

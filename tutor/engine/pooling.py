@@ -10,14 +10,18 @@ layer would give if the sequence stopped there (``Sequential.predict_steps`` use
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .layer import Array, Layer, Shape, as_float_array
+from .registry import register
 
 
+@register
 class GlobalAveragePooling1D(Layer):
-    def __init__(self, name: str | None = None, dtype=np.float32, seed: int | None = None):
-        super().__init__(name, dtype, seed)
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
         self.running = False
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -26,18 +30,21 @@ class GlobalAveragePooling1D(Layer):
     def compute_mask(self, mask: Array | None) -> Array | None:
         return mask if self.running else None
 
-    def forward(self, x, training: bool = False, mask: Array | None = None) -> Array:
+    def forward(self, x: Any, training: bool = False, mask: Array | None = None) -> Array:
         x = as_float_array(x, self.dtype, "GlobalAveragePooling1D input", (3,))
         B, T, _ = x.shape
         m = np.ones((B, T, 1), self.dtype) if mask is None else np.asarray(mask, self.dtype)[:, :, None]
         self.m, self.shape = m, x.shape
         if self.running:
             # a fully padded prefix has no steps yet: its mean is taken as 0
-            return np.cumsum(x * m, axis=1) / np.maximum(np.cumsum(m, axis=1), 1.0)
+            out: Array = np.cumsum(x * m, axis=1) / np.maximum(np.cumsum(m, axis=1), 1.0)
+            return out
         self.count = np.maximum(m.sum(axis=1), 1.0)  # (B, 1)
-        return (x * m).sum(axis=1) / self.count
+        mean: Array = (x * m).sum(axis=1) / self.count
+        return mean
 
     def backward(self, dy: Array) -> Array:
         if self.running:
             raise ValueError("GlobalAveragePooling1D: no backward pass in running mode")
-        return (dy / self.count)[:, None, :] * self.m
+        grad: Array = (dy / self.count)[:, None, :] * self.m
+        return grad

@@ -50,7 +50,7 @@ class DivergenceGuard(Callback):
 
 def engine_evaluate(model: Sequential, x: Any, y: np.ndarray) -> Logs:
     """The engine's own `evaluate`, in batches of 256."""
-    return dict(model.evaluate(x, y, batch_size=256))
+    return dict(model.evaluate(x, y, batch_size=256, return_dict=True))
 
 
 def engine_fit(

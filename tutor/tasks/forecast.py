@@ -119,7 +119,7 @@ def build_rnn(
         layers.append(engine.Dropout(dropout))
     layers.append(engine.Dense(1))
     model = engine.Sequential(layers, name=f"nyse_{kind.lower()}", seed=seed)
-    model.compile("mse", optimizer, ["r2"], lr=lr, clipnorm=clipnorm)
+    model.compile("mse", optimizer, ["r2"], lr=lr, global_clipnorm=clipnorm)
     return model
 
 

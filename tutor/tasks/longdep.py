@@ -110,7 +110,9 @@ class LongDependency(Task):
 
     def build(self, cfg: RunConfig, data: TaskData) -> Sequential:
         model = build_model(cfg.model, units=int(cfg["units"]), seed=int(cfg["seed"]))
-        model.compile("binary_crossentropy", str(cfg["optimizer"]), ["accuracy"], lr=cfg["lr"], clipnorm=clip(cfg))
+        model.compile(
+            "binary_crossentropy", str(cfg["optimizer"]), ["accuracy"], lr=cfg["lr"], global_clipnorm=clip(cfg)
+        )
         return model
 
     def run(

@@ -170,7 +170,7 @@ def build_mlp(
         name="imdb_mlp",
         seed=seed,
     )
-    model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, clipnorm=clipnorm)
+    model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, global_clipnorm=clipnorm)
     return model
 
 
@@ -210,7 +210,7 @@ def build_sequence_model(
         layers.append(engine.GlobalAveragePooling1D())
     layers.append(engine.Dense(1, activation="sigmoid"))
     model = engine.Sequential(layers, name=f"imdb_{kind.lower()}", seed=seed)
-    model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, clipnorm=clipnorm)
+    model.compile("binary_crossentropy", optimizer, ["accuracy"], lr=lr, global_clipnorm=clipnorm)
     return model
 
 
@@ -252,7 +252,7 @@ def evaluate_trimmed(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size
     totals: dict[str, float] = {}
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        for key, value in model.evaluate(trim(x[idx]), y[idx], batch_size=len(idx)).items():
+        for key, value in model.evaluate(trim(x[idx]), y[idx], batch_size=len(idx), return_dict=True).items():
             totals[key] = totals.get(key, 0.0) + value * len(idx)
     return {key: total / len(order) for key, total in totals.items()}
 
