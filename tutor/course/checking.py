@@ -241,7 +241,7 @@ def _explained(exercise: Exercise) -> list[str]:
 # ---------------------------------------------------------------------------------------- code
 
 
-FigureCallback = Callable[[dict[str, Any]], None]
+FigureCallback = Callable[[dict[str, Any]], object]
 
 
 def run_code(
