@@ -402,3 +402,24 @@ async def test_the_training_exercise_draws_its_loss_under_the_verdict_at_80x24(t
         assert 0 < plot.size.width <= 80 and plot.size.height == 12
         assert "✔" in str(panel.query_one(".ex-result").render()) or app.course.passed(_ex("own-training-loop"))
         assert "your batches" in str(plot.render())
+
+
+def test_a_right_backward_pass_and_central_differences_agree_near_1e_10():
+    """bptt-fd-check's explanation: "Agreement near 1e-10, and no better", measured as its check
+    measures it (ε = 1e-6, fresh networks of 3 sequences, 6 steps, 4 inputs, 5 units)."""
+    from tutor.engine import SimpleRNN, relative_error
+
+    assert "near 1e-10, and no better" in _ex("bptt-fd-check").explanation
+    scope: dict = {}
+    exec(_ex("bptt-fd-check").solution, scope)  # the reference solution: NumPy only
+    worst = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        layer = SimpleRNN(5, input_dim=4, return_sequences=True, dtype=np.float64, seed=seed)
+        layer.params["b"][...] = rng.normal(0.0, 0.3, 5)
+        x, R = rng.standard_normal((3, 6, 4)), rng.standard_normal((3, 5))
+        W, U, b = (layer.params[k].copy() for k in "WUb")
+        numeric = scope["numerical_gradient"](x.copy(), W.copy(), U.copy(), b.copy(), R, 1e-6)
+        analytic = scope["rnn_backward"](x, layer.forward(x), W, U, b, R)
+        worst.append(max(relative_error(a, n) for a, n in zip(analytic, numeric, strict=True)))
+    assert 1e-12 < min(worst) and max(worst) < 1e-9, worst
