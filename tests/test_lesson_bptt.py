@@ -423,3 +423,18 @@ def test_a_right_backward_pass_and_central_differences_agree_near_1e_10():
         analytic = scope["rnn_backward"](x, layer.forward(x), W, U, b, R)
         worst.append(max(relative_error(a, n) for a, n in zip(analytic, numeric, strict=True)))
     assert 1e-12 < min(worst) and max(worst) < 1e-9, worst
+
+
+def test_every_formula_fits_80_columns():
+    """Code blocks are not wrapped: in the prose (drawn 3 columns in) a line may have 73 characters,
+    in an exercise's prompt or quiz solution (inside the panel's frame) 69, as measured at 80x24."""
+    import re
+
+    lesson = _lesson()
+    texts = [("the prose", lesson.body_markdown, 73)]
+    texts += [(ex.id, ex.prompt_markdown, 69) for ex in lesson.exercises]
+    texts += [(f"{ex.id}'s solution", ex.solution, 69) for ex in lesson.exercises if ex.kind == "quiz"]
+    for where, text, most in texts:
+        for block in re.findall(r"```\n(.*?)```", text, re.S):
+            for line in block.splitlines():
+                assert len(line) <= most, f"{where}: {len(line)} characters: {line}"
