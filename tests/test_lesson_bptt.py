@@ -3,6 +3,7 @@ figures it quotes, the figures its checks draw (live and in the verdict), and it
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
@@ -438,3 +439,22 @@ def test_every_formula_fits_80_columns():
         for block in re.findall(r"```\n(.*?)```", text, re.S):
             for line in block.splitlines():
                 assert len(line) <= most, f"{where}: {len(line)} characters: {line}"
+
+
+def test_tutor_check_prints_the_plot_and_json_carries_the_figures(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tutor.cli import app
+
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+    mine = tmp_path / "mine.py"
+    mine.write_text(_ex("bptt-last").solution, encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["check", "bptt-last", str(mine)])
+    assert shown.exit_code == 0, shown.output
+    assert "‖∂L/∂xₜ‖ at each step t" in shown.output and "step 1 gets" in shown.output
+    assert "┤" in shown.output  # the plot's frame
+    out = runner.invoke(app, ["check", "bptt-last", str(mine), "--json"])
+    figures = json.loads(out.output.splitlines()[0])["figures"]
+    assert [f["key"] for f in figures] == ["step-norms"]
+    assert [s["label"] for s in figures[0]["series"]] == ["yours", "engine"]
