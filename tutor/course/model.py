@@ -144,3 +144,7 @@ class CheckResult:
     passed: bool
     message: str
     details: list[str] = field(default_factory=list)
+    # what the check measured and drew (tutor.course.judge.plot): plain-data figures, each a dict
+    # with "key", "title", "series" (dicts with "x", "y", "label", "color", "points"), "log_y",
+    # "xlabel" and "caption"
+    figures: list[dict[str, Any]] = field(default_factory=list)
