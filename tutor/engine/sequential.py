@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .bidirectional import Bidirectional
+from .conv import Conv1D
 from .dense import Dense
 from .embedding import Embedding
 from .layer import Array, Layer, Shape
@@ -44,7 +45,7 @@ class Sequential(Model):
             return first.input_shape
         if isinstance(first, Embedding):
             return (None, None)
-        if isinstance(first, Recurrent | Bidirectional) and first.input_dim is not None:
+        if isinstance(first, Recurrent | Bidirectional | Conv1D) and first.input_dim is not None:
             return (None, None, first.input_dim)
         if isinstance(first, Dense) and first.input_dim is not None:
             return (None, first.input_dim)
