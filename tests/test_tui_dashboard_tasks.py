@@ -285,6 +285,8 @@ async def test_the_variations_train_from_the_form_at_80_columns(tmp_path):
         await train(pilot, screen)
         assert "finished 1 epoch" in screen.status_note, screen.status_note
         assert len(screen.live.history["val_accuracy"]) == 1
+        heatmap = screen.query_one("GradHeatmap")
+        assert not heatmap.rows and "keeps no state between steps" in heatmap.empty_text
         screen.form.fill({**screen.config, **base, "model": "SimpleRNN", "bidirectional": True, "layers": 2})
         await pilot.pause()
         assert screen.query_one("#f-bidirectional", Select).display
