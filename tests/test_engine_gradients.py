@@ -172,3 +172,56 @@ def test_global_average_pooling():
 
     layer = GlobalAveragePooling1D(dtype=F64)
     assert_close(gradcheck(layer, np.random.default_rng(9).standard_normal((3, 6, 4)), mask=front_padding_mask()))
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize(("strides", "dilation"), [(1, 1), (2, 1), (3, 1), (1, 2)])
+@pytest.mark.parametrize("activation", [None, "relu", "tanh", "softmax"])
+def test_conv1d(padding, strides, dilation, activation):
+    from tutor.engine import Conv1D
+
+    layer = Conv1D(
+        3, 3, strides=strides, dilation_rate=dilation, padding=padding, activation=activation, input_dim=2, dtype=F64
+    )
+    layer.reinitialize(1)
+    x = np.random.default_rng(10).standard_normal((2, 8, 2)) + 0.05  # relu inputs off the kink
+    errors = gradcheck(layer, x)
+    assert set(errors) == {"W", "b", "x"}
+    assert_close(errors)
+
+
+def test_global_max_pooling():
+    from tutor.engine import GlobalMaxPooling1D
+
+    layer = GlobalMaxPooling1D(dtype=F64)
+    assert_close(gradcheck(layer, np.random.default_rng(11).standard_normal((3, 6, 4))))
+
+
+def test_stacked_and_convolutional_models_end_to_end():
+    """The lesson's models, whole, through the fused loss: a stack of two GRUs, a bidirectional
+    LSTM, and Conv1D + max pooling, each from token ids."""
+    from tutor.engine import Bidirectional, Conv1D, GlobalMaxPooling1D
+
+    stacks = [
+        [GRU(3, return_sequences=True, dtype=F64), GRU(3, dtype=F64)],
+        [Bidirectional(LSTM(3, dtype=F64))],
+        [Conv1D(4, 3, padding="same", activation="relu", dtype=F64), GlobalMaxPooling1D(dtype=F64)],
+    ]
+    rng = np.random.default_rng(12)
+    ids = rng.integers(1, 6, (4, 7))
+    y = rng.integers(0, 2, (4, 1)).astype(F64)
+    for middle in stacks:
+        model = Sequential([Embedding(6, 3, dtype=F64), *middle, Dense(1, activation="sigmoid", dtype=F64)], seed=5)
+        model.compile("binary_crossentropy", "sgd")
+
+        def loss_value(model=model):
+            pred = model.forward(ids)
+            return model._loss(model._align(y, pred), pred, None)[0]
+
+        pred = model.forward(ids)
+        _, dy, fused = model._loss(model._align(y, pred), pred, None)
+        model._backprop(dy, fused)
+        for layer in model.layers:
+            for key, param in layer.params.items():
+                err = relative_error(layer.grads[key], numerical_gradient(loss_value, param))
+                assert err < TOL, (layer.name, key, err)

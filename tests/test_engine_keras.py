@@ -268,3 +268,60 @@ def test_an_encoder_decoder_with_attention_trains_as_in_keras():
     em.train_on_batch([src, tgt], y)
     for a, b in zip(em.get_weights(), km.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize(("strides", "dilation"), [(1, 1), (2, 1), (3, 1), (1, 2)])
+@pytest.mark.parametrize("steps", [7, 8])
+def test_conv1d_gives_keras_outputs(padding, strides, dilation, steps):
+    kwargs = dict(strides=strides, dilation_rate=dilation, padding=padding, activation="relu")
+    km, em = _pair(
+        [keras.layers.Conv1D(4, 3, **kwargs)], [E.Conv1D(4, 3, **kwargs)], input_shape=(steps, D), dtype="float32"
+    )
+    assert [w.shape for w in km.get_weights()] == [(3, D, 4), (4,)]
+    x = np.random.default_rng(steps).standard_normal((B, steps, D)).astype(np.float32)
+    want = np.asarray(km(x))
+    got = em.predict(x)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=ATOL)
+
+
+def test_a_convolutional_text_model_trains_as_in_keras():
+    """Embedding → Conv1D → GlobalMaxPooling1D → Dense: same outputs, loss and one RMSprop step."""
+    ids, y = _ids(None, 6), np.array([[1.0], [0.0], [1.0]], np.float32)
+    km, em = _pair(
+        [
+            keras.layers.Embedding(V, D),
+            keras.layers.Conv1D(6, 3, padding="same", activation="relu"),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        [
+            E.Embedding(V, D),
+            E.Conv1D(6, 3, padding="same", activation="relu"),
+            E.GlobalMaxPooling1D(),
+            E.Dense(1, activation="sigmoid"),
+        ],
+    )
+    np.testing.assert_allclose(em.predict(ids), np.asarray(km(ids)), atol=ATOL)
+    km.compile(loss="binary_crossentropy", optimizer=keras.optimizers.RMSprop())
+    em.compile(loss="binary_crossentropy", optimizer=E.RMSprop())
+    km.train_on_batch(ids, y)
+    em.train_on_batch(ids, y)
+    for a, b in zip(em.get_weights(), km.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_stacked_and_bidirectional_parameter_counts_match_keras():
+    """What the lesson on variations counts: two stacked layers and a bidirectional one."""
+    k = keras.Sequential(
+        [
+            keras.Input((None, 8)),
+            keras.layers.Bidirectional(keras.layers.GRU(16, return_sequences=True)),
+            keras.layers.LSTM(16),
+        ]
+    )
+    e = E.Sequential([E.Bidirectional(E.GRU(16, return_sequences=True, input_dim=8)), E.LSTM(16)])
+    e.build((None, None, 8))
+    assert e.count_params() == k.count_params()
+    assert [layer.count_params() for layer in e.layers] == [layer.count_params() for layer in k.layers]

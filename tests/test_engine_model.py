@@ -308,3 +308,35 @@ def test_fit_takes_custom_batches_and_a_validation_function():
     assert len(calls) == 2 and "val_accuracy" in history.history
     norms = history.step_grad_norms["gru"][-1]
     assert norms.shape == (10,) and np.isfinite(norms).all()  # aligned at the last step
+
+
+def test_convolutional_model_saves_and_loads(tmp_path):
+    from tutor.engine import Conv1D, GlobalMaxPooling1D
+
+    layers = [
+        Embedding(20, 4),
+        Conv1D(6, 3, padding="same", activation="relu"),
+        Conv1D(5, 2, strides=2, dilation_rate=1),
+        GlobalMaxPooling1D(),
+        Dense(1, activation="sigmoid"),
+    ]
+    model = Sequential(layers, seed=4)
+    assert model.layers[1].count_params() == 3 * 4 * 6 + 6
+    assert model.layers[2].count_params() == 2 * 6 * 5 + 5
+    ids = np.random.default_rng(0).integers(0, 20, (6, 9))
+    loaded = Sequential.load(model.save(tmp_path / "conv.npz"))
+    np.testing.assert_array_equal(loaded.predict(ids), model.predict(ids))
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in layers]
+
+
+def test_conv1d_refuses_what_it_cannot_compute():
+    from tutor.engine import Conv1D
+
+    with pytest.raises(ValueError, match="padding must be one of"):
+        Conv1D(2, 3, padding="full")
+    with pytest.raises(ValueError, match="shorter than one window"):
+        Conv1D(2, 5, input_dim=1).forward(np.zeros((1, 4, 1)))
+    with pytest.raises(ValueError, match="kernel_size must be"):
+        Conv1D(2, 0)
+    with pytest.raises(ValueError, match="expected 3 input channels"):
+        Conv1D(2, 2, input_dim=3).forward(np.zeros((1, 4, 2)))

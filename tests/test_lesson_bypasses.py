@@ -362,6 +362,124 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             NOT_AVAILABLE.format("tutor.data"),
         ),
     ],
+    "gru-step": [
+        (
+            "the engine's GRU",
+            _shortcut("tutor.engine", "GRU", "def gru_step(x_t, h_prev, W, U, b):\n    return None\n"),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+        (
+            "the 2014 paper's reset before the product",
+            """
+            import numpy as np
+            def gru_step(x_t, h_prev, W, U, b):
+                H = h_prev.shape[1]
+                s = lambda v: 1 / (1 + np.exp(-v))
+                xs, hs = x_t @ W + b[0], h_prev @ U + b[1]
+                z, r = s(xs[:, :H] + hs[:, :H]), s(xs[:, H:2*H] + hs[:, H:2*H])
+                n = np.tanh(xs[:, 2*H:] + (r * h_prev) @ U[:, 2*H:] + b[1, 2*H:])
+                return z * h_prev + (1 - z) * n
+            """,
+            "the 2014 paper's form",
+        ),
+        (
+            "z keeps the candidate instead of the old state",
+            """
+            import numpy as np
+            def gru_step(x_t, h_prev, W, U, b):
+                H = h_prev.shape[1]
+                s = lambda v: 1 / (1 + np.exp(-v))
+                xs, hs = x_t @ W + b[0], h_prev @ U + b[1]
+                z, r = s(xs[:, :H] + hs[:, :H]), s(xs[:, H:2*H] + hs[:, H:2*H])
+                n = np.tanh(xs[:, 2*H:] + r * hs[:, 2*H:])
+                return (1 - z) * h_prev + z * n
+            """,
+            "z and 1 − z are swapped",
+        ),
+        (
+            "one bias, the input row only",
+            """
+            import numpy as np
+            def gru_step(x_t, h_prev, W, U, b):
+                H = h_prev.shape[1]
+                s = lambda v: 1 / (1 + np.exp(-v))
+                xs, hs = x_t @ W + b[0], h_prev @ U
+                z, r = s(xs[:, :H] + hs[:, :H]), s(xs[:, H:2*H] + hs[:, H:2*H])
+                n = np.tanh(xs[:, 2*H:] + r * hs[:, 2*H:])
+                return z * h_prev + (1 - z) * n
+            """,
+            "differs from the engine's GRU",
+        ),
+        (
+            "the fixed test's answer",
+            "def gru_step(x_t, h_prev, W, U, b):\n    return 0.5 * h_prev\n",
+            "differs from the engine's GRU",
+        ),
+    ],
+    "conv1d": [
+        (
+            "the engine's Conv1D",
+            _shortcut("tutor.engine", "Conv1D", "def conv1d(x, W, b, padding='valid'):\n    return None\n"),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+        (
+            "numpy.convolve, which flips the kernel",
+            """
+            import numpy as np
+            def conv1d(x, W, b, padding="valid"):
+                k, C, F = W.shape
+                B, T, _ = x.shape
+                mode = "valid" if padding == "valid" else "same"
+                out = []
+                for i in range(B):
+                    cols = [sum(np.convolve(x[i, :, c], W[:, c, f], mode=mode) for c in range(C)) for f in range(F)]
+                    out.append(np.stack(cols, axis=-1))
+                return np.array(out) + b
+            """,
+            "the kernel is flipped",
+        ),
+        (
+            "the extra zero of an even kernel before the sequence",
+            """
+            import numpy as np
+            def conv1d(x, W, b, padding="valid"):
+                k, C, F = W.shape
+                if padding == "same":
+                    after = (k - 1) // 2
+                    x = np.pad(x, ((0, 0), (k - 1 - after, after), (0, 0)))
+                T_out = x.shape[1] - k + 1
+                y = np.zeros((x.shape[0], T_out, F)) + b
+                for j in range(k):
+                    y += x[:, j : j + T_out] @ W[j]
+                return y
+            """,
+            "differ from the engine's Conv1D",
+        ),
+        (
+            "a Python loop over every number",
+            """
+            import numpy as np
+            def conv1d(x, W, b, padding="valid"):
+                k, C, F = W.shape
+                if padding == "same":
+                    before = (k - 1) // 2
+                    x = np.pad(x, ((0, 0), (before, k - 1 - before), (0, 0)))
+                B, T_out = x.shape[0], x.shape[1] - k + 1
+                xs, Ws = x.tolist(), W.tolist()
+                y = np.zeros((B, T_out, F))
+                for i in range(B):
+                    for t in range(T_out):
+                        for f in range(F):
+                            total = float(b[f])
+                            for j in range(k):
+                                for c in range(C):
+                                    total += xs[i][t + j][c] * Ws[j][c][f]
+                            y[i, t, f] = total
+                return y
+            """,
+            "took longer than 10 s",  # the sandbox's limit, reached on the batch of 2,000-step sequences
+        ),
+    ],
     "pad-or-truncate": [
         (
             "the data layer's pad_sequences",

@@ -270,3 +270,30 @@ async def test_an_experiment_rerun_with_one_setting_changed_trains_on_the_same_d
         assert second.sizes == first.sizes and second.config["n_train"] is None  # the same reviews
         assert screen.verdict.passed  # the rerun is still the experiment
         assert "48/12 examples" in screen.status_note  # the data it used, shown with the result
+
+
+@run_async
+async def test_the_variations_train_from_the_form_at_80_columns(tmp_path):
+    """Lesson 11's models: the form offers layers, bidirectional and (for Conv1D) kernel size;
+    a Conv1D run has no per-step gradient norms, and the dashboard says nothing is wrong."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        base = {"task": "long_dependency", "epochs": 1, "seq_len": 8, "n_train": 64}
+        screen = await open_dashboard(pilot, {**base, "model": "Conv1D", "kernel_size": 4, "layers": 2})
+        await pilot.pause()
+        assert screen.query_one("#f-kernel_size", Input).display
+        assert not screen.query_one("#f-bidirectional", Select).display  # a recurrent layer's setting
+        await train(pilot, screen)
+        assert "finished 1 epoch" in screen.status_note, screen.status_note
+        assert len(screen.live.history["val_accuracy"]) == 1
+        heatmap = screen.query_one("GradHeatmap")
+        assert not heatmap.rows and "keeps no state between steps" in heatmap.empty_text
+        screen.form.fill({**screen.config, **base, "model": "SimpleRNN", "bidirectional": True, "layers": 2})
+        await pilot.pause()
+        assert screen.query_one("#f-bidirectional", Select).display
+        assert not screen.query_one("#f-kernel_size", Input).display
+        await train(pilot, screen)
+        assert "finished 1 epoch" in screen.status_note, screen.status_note
+        assert screen.config["bidirectional"] is True and screen.config["layers"] == 2
+        assert len(screen.query_one("GradHeatmap").rows) == 1  # the forward reader's norms, 8 steps
+        assert len(screen.query_one("GradHeatmap").rows[0]) == 8

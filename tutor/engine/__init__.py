@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS
 from .attention import Attention, Concatenate
 from .bidirectional import Bidirectional
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+from .conv import Conv1D
 from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
@@ -33,7 +34,7 @@ from .lstm import LSTM
 from .metrics import r2_score
 from .model import Model
 from .optimizers import SGD, Adam, Optimizer, RMSprop, clip_by_global_norm, clip_by_norm, global_norm
-from .pooling import GlobalAveragePooling1D
+from .pooling import GlobalAveragePooling1D, GlobalMaxPooling1D
 from .recurrent import Recurrent, SimpleRNN
 from .registry import LAYER_CLASSES
 from .saving import ModelFileError, load_model
@@ -51,12 +52,14 @@ __all__ = [
     "CategoricalCrossentropy",
     "Concatenate",
     "Constant",
+    "Conv1D",
     "Dense",
     "Dropout",
     "EarlyStopping",
     "Embedding",
     "GRU",
     "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
     "History",
     "Input",
     "LSTM",

@@ -86,6 +86,20 @@ ACTIVATIONS: dict[str, tuple[Activation, Activation | None]] = {
 }
 
 
+def backward_activation(name: str, a: Array, dy: Array) -> Array:
+    """∂L/∂z from ∂L/∂a for a = g(z) over the last axis (softmax: its Jacobian-vector product)."""
+    if name == "softmax":
+        # dz = s ⊙ (dy - Σ dy ⊙ s)
+        result: Array = a * (dy - (dy * a).sum(axis=-1, keepdims=True))
+        return result
+    if name == "linear":
+        return dy
+    dg = ACTIVATIONS[name][1]
+    assert dg is not None
+    out: Array = dy * dg(a)
+    return out
+
+
 def check_activation(name: str | None, allowed: tuple[str, ...] | None = None) -> str:
     """Normalise an activation name (None means linear) or raise a ValueError saying what exists."""
     key = "linear" if name is None else str(name).lower()

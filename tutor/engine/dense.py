@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS, check_activation
+from .activations import ACTIVATIONS, backward_activation, check_activation
 from .initializers import glorot_uniform
 from .layer import Array, Layer, Shape, as_float_array, check_size, is_sparse
 from .registry import register
@@ -34,7 +34,7 @@ class Dense(Layer):
         if input_dim is None and self.input_shape is not None:
             input_dim = self.input_shape[-1]
         self.input_dim = None if input_dim is None else check_size(input_dim, "Dense: input_dim")
-        self._g, self._dg = ACTIVATIONS[self.activation]
+        self._g = ACTIVATIONS[self.activation][0]
         self._maybe_build(None if self.input_dim is None else (None, self.input_dim))
 
     def param_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
@@ -80,17 +80,7 @@ class Dense(Layer):
         return out
 
     def backward(self, dy: Array) -> Array | None:
-        dy = dy.reshape(-1, self.units)
-        if self.activation == "softmax":
-            # Jacobian-vector product of softmax: dz = s ⊙ (dy - Σ dy ⊙ s)
-            s = self.a
-            dz = s * (dy - (dy * s).sum(axis=-1, keepdims=True))
-        elif self.activation == "linear":
-            dz = dy
-        else:
-            dg = self._dg
-            assert dg is not None
-            dz = dy * dg(self.a)
+        dz = backward_activation(self.activation, self.a, dy.reshape(-1, self.units))
         return self.backward_logits(dz)
 
     def backward_logits(self, dz: Array) -> Array | None:

@@ -48,3 +48,29 @@ class GlobalAveragePooling1D(Layer):
             raise ValueError("GlobalAveragePooling1D: no backward pass in running mode")
         grad: Array = (dy / self.count)[:, None, :] * self.m
         return grad
+
+
+@register
+class GlobalMaxPooling1D(Layer):
+    """The largest value of each channel over the time steps: x (B, T, D) → y (B, D).
+
+    After a convolution, "did this filter fire anywhere in the sequence?". As in Keras, a
+    padding mask is not used (pad with values that do not fire, or mask before pooling)."""
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (input_shape[0], input_shape[-1])
+
+    def compute_mask(self, mask: Array | None) -> Array | None:
+        return None
+
+    def forward(self, x: Any, training: bool = False, mask: Array | None = None) -> Array:
+        x = as_float_array(x, self.dtype, "GlobalMaxPooling1D input", (3,))
+        self.where = x.argmax(axis=1)  # (B, D): the step that won, per channel
+        self.shape = x.shape
+        out: Array = np.take_along_axis(x, self.where[:, None, :], axis=1)[:, 0]
+        return out
+
+    def backward(self, dy: Array) -> Array:
+        grad: Array = np.zeros(self.shape, self.dtype)
+        np.put_along_axis(grad, self.where[:, None, :], np.asarray(dy, self.dtype)[:, None, :], axis=1)
+        return grad

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .bidirectional import Bidirectional
+from .conv import Conv1D
 from .dense import Dense
 from .embedding import Embedding
 from .functional import SymbolicTensor
@@ -53,7 +54,7 @@ class Sequential(Model):
             return first.input_shape
         if isinstance(first, Embedding):
             return (None, None)
-        if isinstance(first, Recurrent | Bidirectional) and first.input_dim is not None:
+        if isinstance(first, Recurrent | Bidirectional | Conv1D) and first.input_dim is not None:
             return (None, None, first.input_dim)
         if isinstance(first, Dense) and first.input_dim is not None:
             return (None, first.input_dim)

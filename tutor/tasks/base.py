@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tutor.engine import Callback, Sequential
 
 RECURRENT: tuple[str, ...] = ("SimpleRNN", "LSTM", "GRU")
+CONVOLUTIONAL: tuple[str, ...] = ("Conv1D",)
 
 # the spellings `tutor train` offers, in its order, and the models and settings they stand for
 MODEL_ALIASES: dict[str, tuple[str, Mapping[str, Any]]] = {
@@ -37,13 +38,16 @@ MODEL_ALIASES: dict[str, tuple[str, Mapping[str, Any]]] = {
     "ar": ("ar", {"day_of_week": False}),
     "ar-dow": ("ar", {"day_of_week": True}),
     "naive": ("naive", {}),
+    "conv": ("Conv1D", {}),
     # other spellings a config may use
     "simplernn": ("SimpleRNN", {}),
     "simple_rnn": ("SimpleRNN", {}),
     "ar_dow": ("ar", {"day_of_week": True}),
     "yesterday": ("naive", {}),
+    "conv1d": ("Conv1D", {}),
+    "cnn": ("Conv1D", {}),
 }
-CLI_MODEL_NAMES: tuple[str, ...] = ("lasso", "mlp", "rnn", "lstm", "gru", "ar", "ar-dow", "naive")
+CLI_MODEL_NAMES: tuple[str, ...] = ("lasso", "mlp", "rnn", "lstm", "gru", "conv", "ar", "ar-dow", "naive")
 CANONICAL_MODELS: frozenset[str] = frozenset(canonical for canonical, _ in MODEL_ALIASES.values())
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}

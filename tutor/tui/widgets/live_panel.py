@@ -18,7 +18,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Grid
 
-from tutor.tasks.base import METRIC_LABELS
+from tutor.tasks.base import CONVOLUTIONAL, METRIC_LABELS
 from tutor.training.protocol import BatchReport, DoneReport, EpochReport
 from tutor.tui.widgets.gradmap import GradHeatmap
 from tutor.tui.widgets.plots import PALETTE, CachedPlot, Figure, Series, int_ticks, plot_levels, plot_series
@@ -114,11 +114,13 @@ class LivePanel(Grid):
         self.model = str(config.get("model", ""))
         self.epochs = int(config.get("epochs") or 0)
         self.lasso_path, self.result = [], None
-        self.heatmap.clear(
-            "Training: the first epoch's row appears when it ends."
-            if recurrent
-            else f"{self.model} reads no sequence: no per-step gradient to show."
-        )
+        if recurrent:
+            empty = "Training: the first epoch's row appears when it ends."
+        elif self.model in CONVOLUTIONAL:
+            empty = f"{self.model} keeps no state between steps: no per-step gradient to show."
+        else:
+            empty = f"{self.model} reads no sequence: no per-step gradient to show."
+        self.heatmap.clear(empty)
         self.dirty = True
 
     def add_batches(self, report: BatchReport) -> None:
