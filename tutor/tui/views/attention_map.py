@@ -13,6 +13,7 @@ import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -141,8 +142,21 @@ def legend(a: Alignment) -> Text:
         text.append(f"wrote {a.answer}: right. ", style="green")
     else:
         text.append(f"wrote {a.answer}, not {a.source[::-1]} (wrong digits in red). ", style="bold red")
-    text.append("Row t: where the decoder looked while writing digit t; each row sums to 1.", style="dim")
+    text.append("Row t (left: t, the digit written): where the decoder looked; each row sums to 1.", style="dim")
     return text
+
+
+class DigitsInput(Input):
+    """A box for digits that leaves every other key to the view and the lesson (r, p, v, e)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isdigit()
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual calls Input's own handler after this one unless told not to; the key is not
+        # stopped, so it goes on to the view's and the lesson's bindings
+        if event.is_printable and not (event.character or "").isdigit():
+            event.prevent_default()
 
 
 class AttentionMapView(LiveView):
@@ -151,13 +165,12 @@ class AttentionMapView(LiveView):
     TITLE = "Attention while reversing"
     KEYS = "enter read · r random · p plot/map"
     BINDINGS: ClassVar[list[BindingType]] = [
-        # priority: the digits box takes only digits, so letters reach the view even from inside it
-        Binding("r", "random", "Random digits", show=False, priority=True),
-        Binding("p", "toggle_plot", "Plot or map", show=False, priority=True),
+        Binding("r", "random", "Random digits", show=False),
+        Binding("p", "toggle_plot", "Plot or map", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Input(
+        yield DigitsInput(
             DEFAULT_DIGITS, placeholder="digits, then Enter", restrict=r"[0-9]*", max_length=40, id="att-digits"
         )
         with VerticalScroll(classes="view-scroll", id="att-scroll"):
