@@ -86,3 +86,20 @@ async def test_a_missing_bundled_model_is_said_plainly(tmp_path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         view = await open_view(pilot, "attention")
         assert "No bundled reversal model" in view.error and "tutor train reverse" in view.error
+
+
+@run_async
+async def test_the_dashboard_trains_the_reversal_task(tmp_path):
+    from test_tui_dashboard import open_dashboard
+    from test_tui_dashboard_tasks import train
+    from test_tui_support import demo_app
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(
+            pilot, {"task": "reverse", "model": "GRU", "attention": True, "epochs": 2, "n_train": 128, "n_val": 32}
+        )
+        await train(pilot, screen)
+        assert screen.live.metric == "accuracy"
+        assert len(screen.live.history["val_accuracy"]) == 2 and "accuracy" not in screen.live.history
+        assert "finished 2 epochs" in screen.status_note
