@@ -118,7 +118,7 @@ def test_the_default_run_reproduces_the_lessons_figure(attention: bool):
     goal = 0.9  # lesson 15's experiment: the preset misses it, attention reaches it
     if not attention:  # the bottleneck quiz's solution: the loss falls every epoch, the gradient stays tame
         assert all(b < a for a, b in zip(result.history["loss"], result.history["loss"][1:], strict=False))
-        assert 0.3 <= min(result.history["grad_norm"]) and max(result.history["grad_norm"]) <= 1.7
+        assert 0.25 <= min(result.history["grad_norm"]) and max(result.history["grad_norm"]) <= 2.0  # 0.31-1.64
     assert (result.metrics["val_accuracy"] >= goal) is attention
     text = LESSON.read_text(encoding="utf-8")
     assert re.search(r"Without attention the run ends at 0\.724; with attention at 0\.980", text)
