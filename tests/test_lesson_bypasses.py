@@ -567,6 +567,78 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             "expected [21.]",
         ),
     ],
+    "attention-step": [
+        (
+            "the engine's Attention",
+            _shortcut("tutor.engine", "Attention", "def attend(s, H, mask):\n    return None\n"),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+        (
+            "Keras' Attention",
+            _shortcut("keras.layers", "Attention", "def attend(s, H, mask):\n    return None\n"),
+            NOT_AVAILABLE.format("keras.layers"),
+        ),
+        (
+            "the mask left out",
+            """
+            import numpy as np
+            def attend(s, H, mask):
+                e = H @ s
+                w = np.exp(e - e.max())
+                w = w / w.sum()
+                return w, w @ H
+            """,
+            "is padding (mask False) but got weight",
+        ),
+        (
+            "no shift before exp",
+            """
+            import numpy as np
+            def attend(s, H, mask):
+                e = np.where(np.asarray(mask, bool), H @ s, -np.inf)
+                w = np.exp(e)
+                w = w / w.sum()
+                return w, w @ H
+            """,
+            "subtract the largest score",
+        ),
+        (
+            "padding dropped instead of weighted 0",
+            """
+            import numpy as np
+            def attend(s, H, mask):
+                real = np.asarray(mask, bool)
+                e = H[real] @ s
+                w = np.exp(e - e.max())
+                w = w / w.sum()
+                return w, w @ H[real]
+            """,
+            "weights should have shape",
+        ),
+        (
+            "the context is the plain average",
+            """
+            import numpy as np
+            def attend(s, H, mask):
+                e = np.where(np.asarray(mask, bool), H @ s, -np.inf)
+                w = np.exp(e - e.max())
+                w = w / w.sum()
+                return w, H[np.asarray(mask, bool)].mean(axis=0)
+            """,
+            "the context is not",
+        ),
+        (
+            "weights from the scores without the softmax",
+            """
+            import numpy as np
+            def attend(s, H, mask):
+                e = np.where(np.asarray(mask, bool), np.maximum(H @ s, 0.0), 0.0)
+                w = e / e.sum() if e.sum() > 0 else np.asarray(mask, float) / np.sum(mask)
+                return w, w @ H
+            """,
+            "differ from the softmax of the scores",
+        ),
+    ],
 }
 
 

@@ -27,6 +27,7 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 13)
         "autocorrelation",  # autocorrelation of the NYSE series (lesson 13)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
+        "attention_map",  # attention weights of an encoder-decoder reversing digits (lesson 15)
     }
 )
 

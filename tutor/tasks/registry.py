@@ -18,6 +18,7 @@ from tutor.tasks.base import RunConfig, RunResult, Task, TaskData, TaskGroup
 from tutor.tasks.forecast import Nyse
 from tutor.tasks.imdb import ImdbBagOfWords, ImdbLasso, ImdbSequence
 from tutor.tasks.longdep import LongDependency
+from tutor.tasks.reverse import Reverse
 from tutor.tasks.settings import SettingError
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ TASKS: dict[str, Task] = {
         ),
         TaskGroup("imdb_bow", "IMDb review sentiment from bags of words", ImdbLasso(), ImdbBagOfWords()),
         Nyse(),
+        Reverse(),
     )
 }  # fmt: skip
 
