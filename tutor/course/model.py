@@ -27,6 +27,7 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 10)
         "autocorrelation",  # autocorrelation of the NYSE series (lesson 10)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
+        "writing",  # the character model continues a prompt, with its next-character odds (lesson 14)
     }
 )
 
