@@ -28,6 +28,7 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "autocorrelation",  # autocorrelation of the NYSE series (lesson 10)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
         "writing",  # the character model continues a prompt, with its next-character odds (lesson 14)
+        "fluent",  # "I grew up in Paris … I speak fluent ___": accuracy against distance (lesson 14)
     }
 )
 

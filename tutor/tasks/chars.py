@@ -16,7 +16,6 @@ Dense(V, softmax) applied at every step (a per-step Dense on 3-D input).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +37,6 @@ UNKNOWN = "\ufffd"  # id 0: any character seen fewer than MIN_COUNT times in tra
 MIN_COUNT = 3
 MAX_CHARS = 200  # the alphabet: the most frequent characters, at most this many
 VAL_SHARE = 0.1  # of each lesson, its end
-LESSON_FILE = re.compile(r"^\d\d-[a-z0-9-]+\.md$")
-FRONT_MATTER = re.compile(r"\A\+\+\+\n.*?\n\+\+\+\n", re.S)
 
 
 @dataclass(frozen=True)
@@ -57,14 +54,28 @@ class Corpus:
 
 
 def lesson_texts(folder: Path | None = None) -> dict[str, str]:
-    """The course's lesson files (``NN-slug.md``), by name, without their front matter."""
+    """The course's lessons (``NN-slug.md``) as a learner reads them, by file name: the prose, then
+    each exercise's title, prompt, hint, explanation and (for quizzes and experiments) solution.
+
+    Left out: the front matter and the exercises' code (starters, solutions, checks), which would
+    otherwise be a third of the text and teach the model TOML and test code rather than prose.
+    """
+    from tutor.course.loader import LESSON_FILE, load_lesson
     from tutor.paths import lessons_dir
 
     folder = lessons_dir() if folder is None else folder
     texts = {}
     for path in sorted(folder.glob("*.md")):
-        if LESSON_FILE.match(path.name):
-            texts[path.name] = FRONT_MATTER.sub("", path.read_text(encoding="utf-8").replace("\r\n", "\n"))
+        if not LESSON_FILE.match(path.name):
+            continue
+        lesson = load_lesson(path)
+        parts = [lesson.body_markdown.strip()]
+        for ex in lesson.exercises:
+            fields = [ex.title, ex.prompt_markdown, ex.hint, ex.explanation]
+            if ex.kind != "code":
+                fields.append(ex.solution)
+            parts.extend(f.strip() for f in fields if f and f.strip())
+        texts[path.name] = "\n\n".join(parts).replace("\r\n", "\n") + "\n"
     if not texts:
         raise FileNotFoundError(f"no lesson files (NN-slug.md) in {folder}")
     return texts

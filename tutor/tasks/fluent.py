@@ -53,7 +53,7 @@ MAX_FILLER = 1_000
 MAX_SENTENCES = 200_000
 
 # the lesson's sweep: what the view trains by default, and what the test pins
-SWEEP_FILLERS = (0, 10, 20, 40)
+SWEEP_FILLERS = (0, 5, 10, 20)
 SWEEP_MODELS = RECURRENT
 
 

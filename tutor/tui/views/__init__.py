@@ -25,6 +25,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "autocorrelation": ("autocorrelation", "AutocorrelationView"),
     "embeddings": ("embeddings", "EmbeddingsView"),
     "writing": ("writing", "WritingView"),
+    "fluent": ("fluent", "FluentView"),
 }
 
 
