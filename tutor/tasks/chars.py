@@ -153,7 +153,7 @@ def build_model(
     )
 
 
-def compile_model(model: Sequential, optimizer: str = "adam", lr: float = 0.003, clipnorm: float | None = 5.0) -> None:
+def compile_model(model: Sequential, optimizer: str = "adam", lr: float = 0.01, clipnorm: float | None = 5.0) -> None:
     """Sparse cross-entropy over the characters, next-character accuracy and perplexity."""
     model.compile(
         "sparse_categorical_crossentropy",
@@ -183,7 +183,7 @@ class Chars(Task):
                 "seq_len", int, 100, "Characters per training window (how far back the gradient reaches).",
                 "Seq. length", low=2, high=2_000, flag="--length",
             ),
-            s.LR.but(default=0.003),
+            s.LR.but(default=0.01),
             s.CLIPNORM.but(default=5.0),
             s.EPOCHS.but(default=20),
             s.BATCH_SIZE.but(default=32),

@@ -52,6 +52,7 @@ class FluentView(LiveView):
 
         self.fillers: tuple[int, ...] = SWEEP_FILLERS
         self.models: tuple[str, ...] = tuple(SWEEP_MODELS)
+        self.settings: dict[str, Any] = {}  # the task's defaults, unless a test asks for a smaller run
         self.results: dict[str, dict[int, float]] = {m: {} for m in self.models}
         self.seconds: float | None = None
         self._stop = threading.Event()
@@ -68,9 +69,8 @@ class FluentView(LiveView):
         self._stop = stop = threading.Event()
         self.results = {m: {} for m in self.models}
         self.seconds = None
-        self._generation += 1
-        generation = self._generation
         self.draw()
+        generation = self._generation + 1  # the number compute() gives this request
 
         def tell(model: str, filler: int, accuracy: float) -> bool:
             self.post_message(RunDone(generation, model, filler, accuracy))
@@ -78,11 +78,14 @@ class FluentView(LiveView):
 
         total = len(self.fillers) * len(self.models)
         self.compute(
-            lambda: sweep(self.fillers, self.models, on_result=tell),
+            lambda: sweep(self.fillers, self.models, self.settings, on_result=tell),
             f"Training {total} networks (3 models × {len(self.fillers)} filler lengths)… s stops",
         )
 
     def action_stop(self) -> None:
+        self._stop.set()
+
+    def on_unmount(self) -> None:
         self._stop.set()
 
     def on_run_done(self, message: RunDone) -> None:
@@ -116,11 +119,11 @@ class FluentView(LiveView):
                 note="" if self.runs else "press r to train the 12 networks",
             )
         )
-        defaults = Fluent().defaults()
+        defaults = {**Fluent().defaults(), **self.settings}
         caption = Text()
         for model in self.models:
             row = self.results[model]
-            caption.append(f"{model:<9}", style=f"bold {COLOURS[model]}")
+            caption.append(f"{model:<10}", style=f"bold {COLOURS[model]}")
             caption.append("  ".join(f"k={k}: {row[k]:.2f}" if k in row else f"k={k}: …" for k in self.fillers))
             caption.append("\n")
         caption.append(

@@ -44,6 +44,7 @@ class Written(Message):
     text: str  # the continuation so far
     top: list[tuple[str, float]] = field(default_factory=list)  # what the last character was drawn from
     chosen: str = ""
+    chosen_p: float = 0.0
     done: bool = False
     error: str = ""
     about: str = ""  # the model, in words (first message only)
@@ -54,9 +55,12 @@ def shown(char: str) -> str:
     return {" ": "␠", "\n": "⏎", "\t": "⇥"}.get(char, char)
 
 
-def top_table(top: list[tuple[str, float]], chosen: str, temperature: float) -> Text:
-    """One bar per likely next character, the drawn one marked."""
-    out = Text(f"next character, p at τ = {temperature:g}:\n", style="dim")
+def top_table(top: list[tuple[str, float]], chosen: str, temperature: float, chosen_p: float = 0.0) -> Text:
+    """One bar per likely next character, the drawn one marked (and named, when it is not among them)."""
+    out = Text(f"next character, p at τ = {temperature:g}:", style="dim")
+    if chosen and chosen not in {c for c, _ in top}:
+        out.append(f"  drew {shown(chosen)} ({chosen_p:.1%}), not among the likeliest", style="bold")
+    out.append("\n")
     for i, (char, p) in enumerate(top):
         mark = "▶" if char == chosen else " "
         out.append(f"{mark} {shown(char):>2} ", style="bold" if char == chosen else "")
@@ -75,8 +79,8 @@ class WritingView(LiveView):
     TITLE = "A model that writes"
     KEYS = "enter write · ↑↓ temperature"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "temperature(1)", "Warmer", show=True),
-        Binding("down", "temperature(-1)", "Colder", show=True),
+        Binding("up", "temperature(1)", "Warmer", show=True, priority=True),
+        Binding("down", "temperature(-1)", "Colder", show=True, priority=True),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -92,6 +96,7 @@ class WritingView(LiveView):
         self.text = ""
         self.top: list[tuple[str, float]] = []
         self.chosen = ""
+        self.chosen_p = 0.0
         self.done = False
         self.about = ""
         self._stop = threading.Event()
@@ -104,10 +109,10 @@ class WritingView(LiveView):
         self._stop = stop = threading.Event()
         self._generation += 1
         generation, temperature = self._generation, self.temperature
-        self.prompt, self.text, self.top, self.chosen, self.done = prompt, "", [], "", False
+        self.prompt, self.text, self.top, self.chosen, self.chosen_p, self.done = prompt, "", [], "", 0.0, False
         self.busy = True
         self.error = ""
-        self.notice()
+        self.notice("Reading the prompt…", style="italic yellow")
         self.redraw()
 
         def work() -> None:
@@ -134,9 +139,9 @@ class WritingView(LiveView):
                     now = time.monotonic()
                     if now - last_post >= 1.0 / UPDATES:
                         last_post = now
-                        self.post_message(Written(generation, text, step.top, step.char, about=about))
+                        self.post_message(Written(generation, text, step.top, step.char, step.prob, about=about))
                 if step is not None:
-                    self.post_message(Written(generation, text, step.top, step.char, done=True, about=about))
+                    self.post_message(Written(generation, text, step.top, step.char, step.prob, done=True, about=about))
             except Exception as exc:  # shown in the view, never a traceback
                 self.post_message(Written(generation, "", done=True, error=str(exc) or type(exc).__name__))
 
@@ -150,7 +155,8 @@ class WritingView(LiveView):
             self.busy, self.done, self.error = False, True, message.error
             self.notice(message.error, style="bold yellow")
             return
-        self.text, self.top, self.chosen = message.text, message.top, message.chosen
+        self.notice()
+        self.text, self.top, self.chosen, self.chosen_p = message.text, message.top, message.chosen, message.chosen_p
         self.about = message.about or self.about
         if message.done:
             self.busy, self.done = False, True
@@ -179,7 +185,9 @@ class WritingView(LiveView):
             body.append("▌", style="blink")
         self.query_one("#wr-text", Static).update(body)
         self.query_one("#wr-scroll", VerticalScroll).scroll_end(animate=False)
-        self.query_one("#wr-top", Static).update(top_table(self.top, self.chosen, self.temperature) if self.top else "")
+        self.query_one("#wr-top", Static).update(
+            top_table(self.top, self.chosen, self.temperature, self.chosen_p) if self.top else ""
+        )
         status = Text(f"τ = {self.temperature:g}", style="bold")
         status.append(" (↑ warmer, ↓ colder)  ", style="dim")
         status.append(f"{len(self.text)}/{LENGTH} characters", style="dim")
