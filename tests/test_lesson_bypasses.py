@@ -483,7 +483,8 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             _shortcut(
                 "tutor.engine.metrics",
                 "Perplexity",
-                "def cross_entropy(probs, targets):\n    return None\ndef perplexity(probs, targets):\n    return None\n",
+                "def cross_entropy(probs, targets):\n    return None\n"
+                "def perplexity(probs, targets):\n    return None\n",
             ),
             NOT_AVAILABLE.format("tutor.engine.metrics"),
         ),
