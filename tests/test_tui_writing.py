@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from test_tui_support import run_async
 from test_tui_views import SIZE, open_view, settled, views_app
@@ -102,3 +103,19 @@ async def test_fluent_view_waits_for_r_then_draws_each_run(tmp_path):
         assert all(0.0 <= a <= 1.0 for row in view.results.values() for a in row.values())
         caption = str(view.query_one("#fl-caption").render())
         assert "k=3:" in caption and "took" in caption and "64 sentences" in caption
+
+
+@run_async
+async def test_dashboard_trains_the_character_model_and_says_its_perplexity(tmp_path):
+    from test_tui_dashboard_tasks import open_dashboard, plot_title, train
+    from test_tui_support import demo_app
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        config = {"task": "chars", "model": "GRU", "units": 8, "embed_dim": 4, "epochs": 1, "n_train": 64}
+        screen = await open_dashboard(pilot, config)
+        await train(pilot, screen)
+        assert screen.live.metric == "accuracy"
+        perplexity = screen.live.history["val_perplexity"][-1]
+        assert perplexity == pytest.approx(np.exp(screen.live.history["val_loss"][-1]), rel=1e-4)
+        assert f"val perplexity {perplexity:.2f}" in plot_title(screen, "#loss-plot")

@@ -183,6 +183,7 @@ class Chars(Task):
                 "seq_len", int, 100, "Characters per training window (how far back the gradient reaches).",
                 "Seq. length", low=2, high=2_000, flag="--length",
             ),
+            s.N_TRAIN.but(help="Training windows to use, from the start of the text (default: all).", unset="all"),
             s.LR.but(default=0.01),
             s.CLIPNORM.but(default=5.0),
             s.EPOCHS.but(default=20),
@@ -206,6 +207,8 @@ class Chars(Task):
         alphabet = Alphabet.build(corpus.train)
         T = int(cfg["seq_len"])
         x, y = windows(alphabet.encode(corpus.train), T)
+        if cfg["n_train"] is not None:
+            x, y = x[: int(cfg["n_train"])], y[: int(cfg["n_train"])]
         xv, yv = windows(alphabet.encode(corpus.val), T)
         info = {"alphabet": alphabet, "corpus": corpus, "vocab": len(alphabet)}
         return TaskData(x, y, xv, yv, "accuracy", info=info)
