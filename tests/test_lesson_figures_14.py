@@ -75,10 +75,12 @@ def test_bundled_model_writes():
     assert len(steps) == 60 and all(s.char in writer.alphabet.chars for s in steps)
     again = "".join(s.char for s in writer.generate("The hidden state", 60, temperature=0.7, seed=0))
     assert again == "".join(s.char for s in steps)  # seeded: the same continuation
-    greedy = "".join(s.char for s in writer.generate("The hidden state", 60, temperature=0.0))
     assert all(s.top[0][1] == 1.0 for s in writer.generate("The", 5, temperature=0.0))
-    # words the lessons use often come out whole: the model has learned their spelling
-    assert re.search(r"\b(the|of|and|to|a|is)\b", greedy)
+    # greedy decoding falls into the loop the lesson quotes, whatever the prompt
+    for prompt in ("The hidden state", "A network", "The gradient"):
+        greedy = "".join(s.char for s in writer.generate(prompt, 60, temperature=0.0))
+        assert greedy.startswith(" the same the same the same"), (prompt, greedy)
+    assert '" the\nsame the same the same …"' in _lesson_text()
 
 
 # -- the fluent experiment ---------------------------------------------------------------------------
