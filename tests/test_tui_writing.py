@@ -80,19 +80,11 @@ def test_temperature_steps_are_shown_where_the_keys_are():
 async def test_fluent_view_waits_for_r_then_draws_each_run(tmp_path):
     app = views_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_view(pilot, "writing", presses=1)
-        await pilot.press("escape")  # the writing view's field has the focus: esc closes, v v opens the second
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
-        app.screen.query_one("#view-panel").select(1)
+        await open_view(pilot, "writing")  # the first view; its field has the focus and takes a typed v
+        app.screen.action_views()  # what v does where a key reaches the lesson
         await pilot.pause()
         view = app.screen.query_one("#view-panel").current
-        assert isinstance(view, fluent_view.FluentView)
-        view.focus()
-        await pilot.pause()
+        assert isinstance(view, fluent_view.FluentView) and app.focused is view
         assert view.runs == 0 and not view.busy  # nothing trains before the learner asks
         view.fillers = (0, 3)
         view.settings = {"n_train": 64, "n_val": 64, "epochs": 1}
@@ -101,6 +93,10 @@ async def test_fluent_view_waits_for_r_then_draws_each_run(tmp_path):
         assert view.runs == 6 and view.error == ""
         assert set(view.results) == {"SimpleRNN", "LSTM", "GRU"}
         assert all(0.0 <= a <= 1.0 for row in view.results.values() for a in row.values())
+        plot = view.query_one("#fl-plot")
+        await pilot.pause()
+        drawn = str(plot.render())  # the curves, the chance line and the axes draw
+        assert "1.0" in drawn and "0.0" in drawn and "LSTM" in drawn
         caption = str(view.query_one("#fl-caption").render())
         assert "k=3:" in caption and "took" in caption and "64 sentences" in caption
 

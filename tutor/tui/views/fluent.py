@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tutor.tui.views.base import LiveView
-from tutor.tui.widgets.plots import CachedPlot, Figure, Series
+from tutor.tui.widgets.plots import GREY, CachedPlot, Figure, Series
 
 COLOURS = {"SimpleRNN": "red", "LSTM": "blue", "GRU": "green"}
 
@@ -115,7 +115,7 @@ class FluentView(LiveView):
                 ylim=(0.0, 1.0),
                 xticks=[float(k) for k in self.fillers],
                 xlim=(0.0, float(max(self.fillers))),
-                hlines=[(1 / 8, "grey")],
+                hlines=[(1 / 8, GREY)],
                 note="" if self.runs else "press r to train the 12 networks",
             )
         )
