@@ -1,7 +1,7 @@
 """Every figure lesson 14 and the bundled character model's note quote, re-measured.
 
 The fluent figures are deterministic for a given seed (single-threaded BLAS gives the same sums),
-so the seed-0 runs are pinned closely; what the lesson says about other seeds is checked by
+so the seed-0 runs are pinned closely (a little looser for other BLAS thread counts); what the lesson says about other seeds is checked by
 `test_fluent_other_seeds`, which trains 12 more networks and runs only with TUTOR_FULL_FIGURES=1
 (about a minute and a half on the 2-core machine under load).
 """
@@ -108,8 +108,11 @@ def test_fluent_at_ten_filler_words_seed_0():
     text = _lesson_text()
     quoted = re.search(r"the simple RNN reaches (\d\.\d+), the LSTM (\d\.\d+) and the\nGRU (\d\.\d+)", text)
     assert quoted is not None
+    # Seed 0 with one BLAS thread gives the quoted figures; more threads sum in another order, and
+    # training amplifies that a little (measured: the LSTM 0.99 instead of 0.98 with two threads).
+    # The tolerances are well inside the spread over seeds (simple RNN 0.22-0.48, gated 0.98-1.0).
     for model, figure in zip(("SimpleRNN", "LSTM", "GRU"), quoted.groups(), strict=True):
-        assert got[model] == pytest.approx(float(figure), abs=0.006), model
+        assert got[model] == pytest.approx(float(figure), abs=0.05 if model == "SimpleRNN" else 0.02), model
     # the preset misses the experiment's goal and either gated layer meets it
     assert got["SimpleRNN"] < 0.9 <= min(got["LSTM"], got["GRU"])
 
