@@ -1,9 +1,10 @@
 """Every figure lesson 14 and the bundled character model's note quote, re-measured.
 
-The fluent figures are deterministic for a given seed (single-threaded BLAS gives the same sums),
-so the seed-0 runs are pinned closely (a little looser for other BLAS thread counts); what the lesson says about other seeds is checked by
-`test_fluent_other_seeds`, which trains 12 more networks and runs only with TUTOR_FULL_FIGURES=1
-(about a minute and a half on the 2-core machine under load).
+The fluent figures are deterministic for a given seed and thread count (single-threaded BLAS
+gives the same sums), so the seed-0 runs are pinned closely, a little looser for other BLAS
+thread counts; what the lesson says about other seeds is checked by `test_fluent_other_seeds`,
+which trains 12 more networks and runs only with TUTOR_FULL_FIGURES=1 (measured: 36 to 99 s on
+the 2-core machine, depending on its load).
 """
 
 from __future__ import annotations
