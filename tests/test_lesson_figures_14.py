@@ -134,6 +134,35 @@ def test_fluent_other_seeds():
         assert f"the {name} from {min(values):.2f} to {max(values):.2f}" in text
 
 
+# -- training a writer in the dashboard --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_train_writer_preset_misses_and_a_larger_rate_meets_the_goal():
+    from tutor.tasks.registry import run
+
+    ex = _lesson().exercise("train-writer")
+    text = " ".join(_lesson_text().split())
+    curves = {}
+    for lr in (ex.config["lr"], 0.01):
+        result = run({**ex.config, "lr": lr})
+        curves[lr] = result.history["val_perplexity"]
+        assert result.metrics["val_perplexity"] == pytest.approx(curves[lr][-1])
+    slow, fast = curves[ex.config["lr"]], curves[0.01]
+    assert slow[-1] > 20 >= fast[-1]  # the goal: val_perplexity <= 20
+    quoted = re.search(
+        r"falls to ([\d.]+) after five epochs \(([\d., ]+) by epoch\); .* is still ([\d.]+) \(([\d., ]+)\)", text
+    )
+    assert quoted is not None
+    # The validation text is every lesson's last tenth, so new or edited lessons move these figures a
+    # little (the training windows are the first six lessons' text, which stays); re-measure then.
+    assert float(quoted.group(1)) == pytest.approx(fast[-1], rel=0.03)
+    assert [float(v) for v in quoted.group(2).split(", ")] == pytest.approx(fast, rel=0.03)
+    assert float(quoted.group(3)) == pytest.approx(slow[-1], rel=0.03)
+    assert [float(v) for v in quoted.group(4).split(", ")] == pytest.approx(slow, rel=0.03)
+    assert "about 29 characters" in text and round(slow[-1]) == 29
+
+
 # -- quizzes ---------------------------------------------------------------------------------------
 
 
