@@ -184,6 +184,8 @@ class Chars(Task):
                 "Seq. length", low=2, high=2_000, flag="--length",
             ),
             s.N_TRAIN.but(help="Training windows to use, from the start of the text (default: all).", unset="all"),
+            s.N_VAL.but(help="Validation windows to use, from the start of the held-out text (default: all).",
+                        unset="all"),
             s.LR.but(default=0.01),
             s.CLIPNORM.but(default=5.0),
             s.EPOCHS.but(default=20),
@@ -210,6 +212,8 @@ class Chars(Task):
         if cfg["n_train"] is not None:
             x, y = x[: int(cfg["n_train"])], y[: int(cfg["n_train"])]
         xv, yv = windows(alphabet.encode(corpus.val), T)
+        if cfg["n_val"] is not None:
+            xv, yv = xv[: int(cfg["n_val"])], yv[: int(cfg["n_val"])]
         info = {"alphabet": alphabet, "corpus": corpus, "vocab": len(alphabet)}
         return TaskData(x, y, xv, yv, "accuracy", info=info)
 
