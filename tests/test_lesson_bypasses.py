@@ -639,6 +639,131 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             "differ from the softmax of the scores",
         ),
     ],
+    "sample-temperature": [
+        (
+            "the tutor's own sampler",
+            _shortcut(
+                "tutor.writer", "with_temperature", "def sample(logits, temperature, n, seed):\n    return None\n"
+            ),
+            NOT_AVAILABLE.format("tutor.writer"),
+        ),
+        (
+            "always the arg-max",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                return np.full(n, int(np.argmax(logits)))
+            """,
+            "do not follow softmax(logits / τ)",
+        ),
+        (
+            "the temperature ignored",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                e = np.exp(logits - logits.max())
+                return np.random.default_rng(seed).choice(len(e), size=n, p=e / e.sum())
+            """,
+            "is the temperature applied as a division?",
+        ),
+        (
+            "the temperature multiplied in",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                z = logits * temperature
+                e = np.exp(z - z.max())
+                return np.random.default_rng(seed).choice(len(e), size=n, p=e / e.sum())
+            """,
+            "is the temperature applied as a division?",
+        ),
+        (
+            "no shift before the exponential",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                if temperature == 0:
+                    return np.full(n, int(np.argmax(logits)))
+                e = np.exp(logits / temperature)
+                return np.random.default_rng(seed).choice(len(e), size=n, p=e / e.sum())
+            """,
+            "e^1000 overflows",
+        ),
+        (
+            "temperature 0 divided by",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                z = logits / temperature
+                e = np.exp(z - z.max())
+                return np.random.default_rng(seed).choice(len(e), size=n, p=e / e.sum())
+            """,
+            "take the arg-max",
+        ),
+        (
+            "the seed not used",
+            """
+            import numpy as np
+            def sample(logits, temperature, n, seed):
+                if temperature == 0:
+                    return np.full(n, int(np.argmax(logits)))
+                z = logits / temperature
+                e = np.exp(z - z.max())
+                return np.random.default_rng().choice(len(e), size=n, p=e / e.sum())
+            """,
+            "the same seed must give the same draws",
+        ),
+    ],
+    "perplexity": [
+        (
+            "the engine's metric",
+            _shortcut(
+                "tutor.engine.metrics",
+                "Perplexity",
+                "def cross_entropy(probs, targets):\n    return None\n"
+                "def perplexity(probs, targets):\n    return None\n",
+            ),
+            NOT_AVAILABLE.format("tutor.engine.metrics"),
+        ),
+        (
+            "the product of the probabilities",
+            """
+            import numpy as np
+            def cross_entropy(probs, targets):
+                p = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)
+                return float(-np.mean(np.log(p)))
+            def perplexity(probs, targets):
+                p = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)
+                return float(np.prod(p) ** (-1.0 / p.size))
+            """,
+            "underflows to 0",
+        ),
+        (
+            "the mean of each sequence's perplexity",
+            """
+            import numpy as np
+            def cross_entropy(probs, targets):
+                p = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)
+                return float(-np.mean(np.log(p)))
+            def perplexity(probs, targets):
+                p = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)[..., 0]
+                return float(np.mean(np.exp(-np.mean(np.log(p), axis=1))))
+            """,
+            "perplexity gave",
+        ),
+        (
+            "the loss in bits",
+            """
+            import numpy as np
+            def cross_entropy(probs, targets):
+                p = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)
+                return float(-np.mean(np.log2(p)))
+            def perplexity(probs, targets):
+                return float(2.0 ** cross_entropy(probs, targets))
+            """,
+            "cross_entropy gave",
+        ),
+    ],
 }
 
 

@@ -363,7 +363,8 @@ class _EpochProgress(_engine_callback()):  # type: ignore[misc]
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         assert self.progress is not None
-        shown = [k for k in ("loss", self.metric, "val_loss", f"val_{self.metric}") if k in logs]
+        keys = ("loss", self.metric, "perplexity", "val_loss", f"val_{self.metric}", "val_perplexity")
+        shown = [k for k in keys if k in logs]
         line = "  ".join(f"{k} {logs[k]:.4f}" for k in shown)
         self.progress.console.print(
             f"epoch {epoch + 1}/{self.epochs}  {line}  ({time.perf_counter() - self.epoch_started:.0f} s)",

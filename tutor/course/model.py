@@ -27,6 +27,8 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 13)
         "autocorrelation",  # autocorrelation of the NYSE series (lesson 13)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
+        "writing",  # the character model continues a prompt, with its next-character odds (lesson 14)
+        "fluent",  # "I grew up in Paris … I speak fluent ___": accuracy against distance (lesson 14)
         "attention_map",  # attention weights of an encoder-decoder reversing digits (lesson 15)
     }
 )

@@ -91,6 +91,33 @@ class R2(Metric):
         return 1.0 - self.rss / tss if tss > 0 else float("nan")
 
 
+class Perplexity(Metric):
+    """exp of the mean cross-entropy −log p(target), over every position seen: the number of
+    equally likely choices the model is as unsure as (1 = certain and right; V = a uniform guess).
+
+    Reads probabilities (a softmax output) and integer targets, or one-hot rows; as KerasHub's
+    ``Perplexity``, the epoch value is exp of the mean over all positions, not a mean of batch values.
+    """
+
+    name = "perplexity"
+    _EPS = 1e-7  # as the cross-entropy's clip, so exp(loss) and this agree
+
+    def _values(self, y_true: Array, y_pred: Array) -> Array:
+        if y_true.shape == y_pred.shape and y_pred.shape[-1] > 1:
+            p = np.sum(y_true * y_pred, axis=-1)
+        else:
+            labels = np.asarray(y_true).reshape(y_pred.shape[:-1]).astype(np.int64)
+            p = np.take_along_axis(y_pred, labels[..., None], axis=-1)[..., 0]
+        values: Array = -np.log(np.clip(p.astype(np.float64), self._EPS, 1.0))
+        return values
+
+    def update(self, y_true: Array, y_pred: Array, mask: Array | None = None) -> float:
+        return float(np.exp(min(super().update(y_true, y_pred, mask), 700.0)))
+
+    def result(self) -> float:
+        return float(np.exp(min(super().result(), 700.0))) if self.count else float("nan")
+
+
 def r2_score(y_true: Array, y_pred: Array) -> float:
     """1 - RSS/TSS: the share of the variance of y that the predictions explain."""
     y, p = np.ravel(y_true).astype(np.float64), np.ravel(y_pred).astype(np.float64)
@@ -98,7 +125,7 @@ def r2_score(y_true: Array, y_pred: Array) -> float:
     return float(1.0 - ((y - p) ** 2).sum() / tss) if tss > 0 else float("nan")
 
 
-METRICS: dict[str, type[Metric]] = {cls.name: cls for cls in (Accuracy, MeanAbsoluteError, R2)}
+METRICS: dict[str, type[Metric]] = {cls.name: cls for cls in (Accuracy, MeanAbsoluteError, R2, Perplexity)}
 ALIASES = {"acc": "accuracy", "mean_absolute_error": "mae", "r2_score": "r2"}
 
 

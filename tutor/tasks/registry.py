@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tutor.tasks.base import RunConfig, RunResult, Task, TaskData, TaskGroup
+from tutor.tasks.chars import Chars
+from tutor.tasks.fluent import Fluent
 from tutor.tasks.forecast import Nyse
 from tutor.tasks.imdb import ImdbBagOfWords, ImdbLasso, ImdbSequence
 from tutor.tasks.longdep import LongDependency
@@ -40,6 +42,8 @@ TASKS: dict[str, Task] = {
         ),
         TaskGroup("imdb_bow", "IMDb review sentiment from bags of words", ImdbLasso(), ImdbBagOfWords()),
         Nyse(),
+        Chars(),
+        Fluent(),
         Reverse(),
     )
 }  # fmt: skip

@@ -24,6 +24,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "nyse_forecast": ("nyse_forecast", "NyseForecastView"),
     "autocorrelation": ("autocorrelation", "AutocorrelationView"),
     "embeddings": ("embeddings", "EmbeddingsView"),
+    "writing": ("writing", "WritingView"),
+    "fluent": ("fluent", "FluentView"),
     "attention_map": ("attention_map", "AttentionMapView"),
 }
 

@@ -191,9 +191,10 @@ class LivePanel(Grid):
             ticks = epoch_ticks(epochs)
             x, smoothed = self.batches.thinned(2 * max(loss_plot.size.width, 40))
             done = list(range(1, len(history.get("loss", [])) + 1))
+            perplexity = history.get("val_perplexity")  # a language model's (e^loss): said beside the loss
             loss_plot.show(
                 Figure(
-                    "loss",
+                    f"loss · {part} perplexity {perplexity[-1]:.2f}" if perplexity else "loss",
                     [
                         Series(x, smoothed, "train", TRAIN),
                         Series(done, history.get("val_loss", []), part, VAL, points=True),
