@@ -85,3 +85,39 @@ async def test_the_longest_real_lesson_header_is_whole_at_80_columns_and_not_cut
         await pilot.pause()
         header = screen_lines(app)[0]
         assert "…" not in header and f"Lesson {longest.number} of {len(course.lessons)} — 0/" in header
+
+
+@run_async
+async def test_the_trajectory_views_review_shows_from_its_start_and_views_are_named_in_words(tmp_path):
+    from textual.widgets import Input
+
+    app = views_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_view(pilot, "sentiment")
+        field = view.query_one("#traj-review", Input)
+        assert len(field.value) > field.content_size.width and field.cursor_position == 0
+        assert any(line.lstrip("▊ ").startswith("The acting was wonderful") for line in screen_lines(app))
+        await open_view(pilot, "recurrent-network")
+        assert any("View 1/1  hidden state" in line for line in screen_lines(app))
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+@run_async
+async def test_the_dashboards_verdict_has_a_line_of_its_own_and_narrow_plots_keep_their_legend(tmp_path, size):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        screen.form.fill({**screen.config, "model": "LSTM", "units": 8, "seq_len": 12, "epochs": 2})
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen.redraw(force=True)
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert lines[1].startswith(" LSTM 8u T=12") and "lr=" in lines[1]
+        assert lines[2].startswith(" finished 2 epochs")
+        legend = next(line for line in lines if "━ train" in line and "loss" in line)
+        assert legend.count("● val") == 2 and "…" not in legend  # loss and accuracy, both whole
+        assert any("last epoch ‖∂L/∂hₜ‖ by t (log" in line and "…" not in line for line in lines)

@@ -96,3 +96,9 @@ def test_a_legend_too_long_for_one_line_goes_on_to_a_second_none_cut():
     assert "━ DJ_return" in one_line[0] and one_line[1].lstrip().startswith("┌")
     small = lines_of(figure, 74, 6)  # too small to spare a row: the legend is cut instead
     assert small[1].lstrip().startswith("┌") and "…" in small[0]
+
+
+def test_a_narrow_log_plot_says_log_in_fewer_letters():
+    figure = Figure("last epoch ‖∂L/∂hₜ‖ by t", [Series([1, 2, 3], [1e-6, 1e-4, 1e-2])], log_y=True)
+    assert lines_of(figure, 60, 10)[0] == "last epoch ‖∂L/∂hₜ‖ by t (log scale)"
+    assert lines_of(figure, 30, 10)[0] == "last epoch ‖∂L/∂hₜ‖ by t (log)"

@@ -256,8 +256,8 @@ def render_figure(figure: Figure, width: int, height: int) -> Text:
     limits = list(figure.ylim) if figure.ylim is not None else []
     log = (wants_log(all_y + limits) if figure.log_y is None else bool(figure.log_y)) and bool(all_y)
     log = log and min(all_y + limits) > 0
-    title = figure.title + (" (log scale)" if log else "")
-    lines = legend_text(title, entries, width)
+    suffix = " (log scale)" if len(figure.title) + 12 <= width else " (log)"  # the short form where room is short
+    lines = legend_text(figure.title + (suffix if log else ""), entries, width)
     if len(lines) > max(1, height // 4):  # a small plot keeps its room for the curves
         lines = lines[:1]
         lines[0].append("  …")  # the entries left out are said to be missing
