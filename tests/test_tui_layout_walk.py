@@ -121,3 +121,25 @@ async def test_the_dashboards_verdict_has_a_line_of_its_own_and_narrow_plots_kee
         legend = next(line for line in lines if "━ train" in line and "loss" in line)
         assert legend.count("● val") == 2 and "…" not in legend  # loss and accuracy, both whole
         assert any("last epoch ‖∂L/∂hₜ‖ by t (log" in line and "…" not in line for line in lines)
+
+
+@run_async
+async def test_the_runs_table_fits_80_columns(tmp_path):
+    from textual.widgets import DataTable, TabbedContent
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        screen.form.fill({**screen.config, "model": "SimpleRNN", "units": 8, "seq_len": 12, "epochs": 2})
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen.query_one(TabbedContent).active = "runs"
+        await pilot.pause()
+        table = screen.query_one("#runs-table", DataTable)
+        widths = [(c.label.plain, c.get_render_width(table)) for c in table.columns.values()]
+        assert table.virtual_size.width <= table.scrollable_content_region.width, widths
+        row = next(line for line in screen_lines(app) if "SimpleRNN 8u T=12" in line and "val accuracy" in line)
+        assert row.rstrip().endswith("adam 0.01") and row.lstrip().startswith("✓ 1")
