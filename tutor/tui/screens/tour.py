@@ -54,7 +54,10 @@ class TourScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     TourScreen {
         align: center middle;
-        background: $background;  /* opaque, as help: a see-through modal redraws the screen below */
+        /* see-through: the first page is about the map, which shows behind it. (Help is opaque because
+           a see-through modal redraws the screen below every frame; the tour is shown at start, or from
+           help, and closes at the first Esc) */
+        background: $background 50%;
     }
     TourScreen > Vertical {
         width: 64;
