@@ -271,7 +271,7 @@ def _decode_sparse(data: dict[str, Any]) -> Any:
 
 def _decode_engine(data: dict[str, Any]) -> Any:
     """Rebuild an engine model or layer from its configuration (fresh weights)."""
-    from tutor.engine.model import LAYER_CLASSES, Sequential  # only the trusted side decodes these
+    from tutor.engine import LAYER_CLASSES, Sequential  # only the trusted side decodes these (all layers registered)
 
     config = decode(data.get("config"))
     if not isinstance(config, dict):
