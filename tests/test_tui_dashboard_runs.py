@@ -90,7 +90,7 @@ async def test_deleting_a_run_asks_first_and_deletes_only_that_one(tmp_path):
         table = screen.query_one("#runs-table", DataTable)
         table.focus()
         await pilot.pause()
-        assert table.row_count == 2 and table.get_row_at(0)[1] == str(second)  # newest first
+        assert table.row_count == 2 and table.get_row_at(0)[0].split()[-1] == str(second)  # newest first
         await pilot.press("delete")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -102,8 +102,8 @@ async def test_deleting_a_run_asks_first_and_deletes_only_that_one(tmp_path):
         await pilot.press("y")
         await pilot.pause()
         assert [r.id for r in store.list_runs()] == [first]
-        assert table.row_count == 1 and table.get_row_at(0)[1] == str(first)
-        assert table.get_row_at(0)[4] == "3/3" and table.get_row_at(0)[2] == "long_dependency"
+        assert table.row_count == 1 and table.get_row_at(0)[0].split()[-1] == str(first)
+        assert table.get_row_at(0)[3] == "3/3" and table.get_row_at(0)[1] == "long_dependency"
 
 
 @run_async

@@ -82,3 +82,23 @@ def test_tiny_sizes_and_empty_figures_draw_without_error():
         render_figure(Figure("x", [Series([1], [float("nan")])]), width, height)
     empty = lines_of(Figure("nothing yet", note="no run yet"), 40, 9)
     assert "no run yet" in "\n".join(empty)
+
+
+def test_a_legend_too_long_for_one_line_goes_on_to_a_second_none_cut():
+    # lesson 10's autocorrelation at 80 columns ended in "━ DJ_…"
+    names = ["log_volume", "log_volatility", "DJ_return"]
+    figure = Figure("r(k) against the lag k in trading days", [Series([1, 2], [0.5, 0.4], n) for n in names])
+    lines = lines_of(figure, 74, 18)
+    assert "…" not in lines[0] + lines[1]
+    assert "━ log_volume" in lines[0] and "━ DJ_return" in lines[1] and lines[2].lstrip().startswith("┌")
+    assert len(lines) == 18  # the curves gave up one row for it
+    one_line = lines_of(figure, 140, 18)
+    assert "━ DJ_return" in one_line[0] and one_line[1].lstrip().startswith("┌")
+    small = lines_of(figure, 74, 6)  # too small to spare a row: the legend is cut instead
+    assert small[1].lstrip().startswith("┌") and "…" in small[0]
+
+
+def test_a_narrow_log_plot_says_log_in_fewer_letters():
+    figure = Figure("last epoch ‖∂L/∂hₜ‖ by t", [Series([1, 2, 3], [1e-6, 1e-4, 1e-2])], log_y=True)
+    assert lines_of(figure, 60, 10)[0] == "last epoch ‖∂L/∂hₜ‖ by t (log scale)"
+    assert lines_of(figure, 30, 10)[0] == "last epoch ‖∂L/∂hₜ‖ by t (log)"

@@ -307,41 +307,78 @@ def key_latency(
                 os.environ["TUTOR_HOME"] = previous
 
 
-def keys(rounds: int = 3, sizes: tuple[tuple[int, int], ...] = LATENCY_SIZES) -> None:
-    """Print how long each key takes to show its effect while a run trains, at each size."""
-    import typer
+def keys(
+    rounds: int = 3, sizes: tuple[tuple[int, int], ...] = LATENCY_SIZES, echo: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
+    """Time each key at each size while a run trains; print the table through `echo` (typer.echo
+    by default) and return it as `tutor bench tui --json` gives it under "keys"."""
     from rich.console import Console
 
+    if echo is None:
+        import typer
+
+        echo = typer.echo
     console = Console(stderr=True)
     config = LATENCY_CONFIG
     label = f"{config['model']} {config['units']}u T={config['seq_len']}, {config['n_train']} sequences"
-    typer.echo(f"key to frame while {label} trains; median and worst of {rounds} round(s), ms")
+    echo(f"key to frame while {label} trains; median and worst of {rounds} round(s), ms")
+    report: dict[str, Any] = {"training": label, "rounds": rounds, "sizes": [], "slowest_ms": 0.0, "bar_ms": 200}
     worst = 0.0
     for width, height in sizes:
         with console.status(f"pressing keys at {width}x{height}..."):
             timings = key_latency(config, (width, height), rounds)
-        typer.echo(f"{width}x{height}:")
+        echo(f"{width}x{height}:")
+        rows = []
         for t in timings:
             cpu = statistics.median(t.cpu) * 1000
-            typer.echo(f"  {t.key:<8} {t.does:<12} {t.median * 1000:6.0f} {t.worst * 1000:6.0f}   cpu {cpu:5.0f}")
+            echo(f"  {t.key:<8} {t.does:<12} {t.median * 1000:6.0f} {t.worst * 1000:6.0f}   cpu {cpu:5.0f}")
+            rows.append(
+                {
+                    "key": t.key,
+                    "does": t.does,
+                    "median_ms": round(t.median * 1000, 1),
+                    "worst_ms": round(t.worst * 1000, 1),
+                    "cpu_ms": round(cpu, 1),
+                }
+            )
+        report["sizes"].append({"width": width, "height": height, "keys": rows})
         worst = max([worst, *(t.worst for t in timings)])
     verdict = "within" if worst <= 0.2 else "over"
-    typer.echo(f"slowest key: {worst * 1000:.0f} ms ({verdict} the 200 ms bar)")
+    echo(f"slowest key: {worst * 1000:.0f} ms ({verdict} the 200 ms bar)")
+    report["slowest_ms"] = round(worst * 1000, 1)
+    return report
 
 
-def tui(repeats: int = 5, epochs: int = 10, model: str = "LSTM") -> None:
-    """Time the same training headless and inside the dashboard; print the in-app/headless ratio."""
-    import typer
+def tui(
+    repeats: int = 5, epochs: int = 10, model: str = "LSTM", echo: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
+    """Time the same training headless and inside the dashboard; print the in-app/headless ratio
+    through `echo` (typer.echo by default) and return it as `tutor bench tui --json` gives it under "speed"."""
     from rich.console import Console
 
+    if echo is None:
+        import typer
+
+        echo = typer.echo
     console = Console(stderr=True)
     config = {**CONFIG, "epochs": epochs, "model": model}
     with console.status("timing...") as status:
         result = bench_tui(config, repeats=repeats, progress=lambda msg: status.update(f"timing: {msg}"))
     label = f"{config['model']} {config['units']}u T={config['seq_len']}, {config['n_train']} sequences"
-    typer.echo(f"{label}, {epochs} epoch(s), app at {SIZE[0]}x{SIZE[1]}, {repeats} alternating pair(s)")
-    typer.echo("headless fit s: " + " ".join(f"{s:.2f}" for s in result.headless))
-    typer.echo("in-app fit s:   " + " ".join(f"{s:.2f}" for s in result.in_app))
-    typer.echo("pair ratios:    " + " ".join(f"{r:.2f}" for r in result.pair_ratios))
+    echo(f"{label}, {epochs} epoch(s), app at {SIZE[0]}x{SIZE[1]}, {repeats} alternating pair(s)")
+    echo("headless fit s: " + " ".join(f"{s:.2f}" for s in result.headless))
+    echo("in-app fit s:   " + " ".join(f"{s:.2f}" for s in result.in_app))
+    echo("pair ratios:    " + " ".join(f"{r:.2f}" for r in result.pair_ratios))
     verdict = "meets" if result.ratio >= 0.85 else "is under"
-    typer.echo(f"in-app / headless speed (medians): {result.ratio:.2f} ({verdict} the 0.85 bar)")
+    echo(f"in-app / headless speed (medians): {result.ratio:.2f} ({verdict} the 0.85 bar)")
+    return {
+        "training": label,
+        "epochs": epochs,
+        "width": SIZE[0],
+        "height": SIZE[1],
+        "headless_s": [round(s, 4) for s in result.headless],
+        "in_app_s": [round(s, 4) for s in result.in_app],
+        "pair_ratios": [round(r, 4) for r in result.pair_ratios],
+        "ratio": round(result.ratio, 4),
+        "bar": 0.85,
+    }

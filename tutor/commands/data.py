@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -93,6 +94,75 @@ def _count_folder(root: Path) -> int:
     return total
 
 
+_STATUS_JSON = (
+    "One JSON object instead of the text: "
+    '{"imdb": {"found", "path", "origin" ("downloaded", "$TUTOR_IMDB" or "--path"), "kind" ("folder" or "archive"), '
+    '"reviews" (a folder\'s labelled reviews), "size_mb", "verified" (with --verify: true, or false and "problem"), '
+    '"splits" (with --count: reviews per split), "how_to_get" (when not found)}, '
+    '"nyse": {"found", "path", "trading_days"}}; a field that does not apply is null.'
+)
+
+
+def imdb_status(path: Path | None, count: bool, verify: bool) -> dict[str, Any]:
+    """What `tutor data status` knows of the IMDb reviews (the --json shape)."""
+    from tutor.data import imdb
+
+    info: dict[str, Any] = dict.fromkeys(
+        ("found", "path", "origin", "kind", "reviews", "size_mb", "verified", "problem", "splits", "how_to_get")
+    )
+    source = imdb.find_imdb(path)
+    if source is None:
+        return info | {"found": False, "how_to_get": _HOW_TO_GET}
+    if path is not None:
+        origin = "--path"
+    elif os.environ.get(imdb.IMDB_ENV):
+        origin = f"${imdb.IMDB_ENV}"
+    else:
+        origin = "downloaded"
+    info |= {"found": True, "path": str(source), "origin": origin}
+    if source.is_dir():
+        return info | {"kind": "folder", "reviews": _count_folder(source)}
+    info |= {"kind": "archive", "size_mb": round(source.stat().st_size / 1e6, 1)}
+    if verify:  # against the official archive's size and md5
+        problem = imdb.archive_problem(source, imdb.IMDB_SIZE, imdb.IMDB_MD5)
+        info |= {"verified": problem is None, "problem": problem}
+    if count:  # a full pass of decompression: seconds, so only on request
+        info["splits"] = {split: len(data) for split, data in imdb.read_imdb_splits(source).items()}
+    return info
+
+
+def nyse_status() -> dict[str, Any]:
+    """Where the bundled NYSE data is and how many trading days it holds (the --json shape)."""
+    from tutor.data import nyse
+
+    csv_path = nyse.nyse_csv()
+    if not csv_path.is_file():
+        return {"found": False, "path": str(csv_path), "trading_days": None}
+    with open(csv_path, encoding="utf-8") as f:
+        days = sum(1 for _ in f) - 1
+    return {"found": True, "path": str(csv_path), "trading_days": days}
+
+
+def _imdb_line(info: dict[str, Any]) -> str:
+    from tutor.data import imdb
+
+    if not info["found"]:
+        return f"IMDb reviews: not found; {info['how_to_get']}"
+    if info["kind"] == "folder":
+        detail = f"folder, {info['reviews']:,} labelled reviews"
+    else:
+        detail = f"archive, {info['size_mb']:.1f} MB"
+        if info["verified"] is True:
+            detail += ", the official archive (size and md5 verified)"
+        elif info["verified"] is False:
+            detail += f"; not the official archive: {info['problem']}"
+            if info["path"] == str(imdb.default_archive()):
+                detail += " (replace it: tutor data download imdb --force)"
+        if info["splits"] is not None:
+            detail += ", " + ", ".join(f"{s} {n:,} reviews" for s, n in info["splits"].items())
+    return f"IMDb reviews: {info['path']} ({info['origin']}; {detail})"
+
+
 @app.command()
 def status(
     path: Annotated[Path | None, typer.Option(help="Check this IMDb folder or .tar.gz.")] = None,
@@ -100,41 +170,19 @@ def status(
     verify: Annotated[
         bool, typer.Option("--verify", help="Check an archive against the official one's size and md5.")
     ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=_STATUS_JSON)] = False,
 ) -> None:
     """Say which data sets the tutor can use, and where they are."""
-    from tutor.data import imdb, nyse
+    from tutor.data import imdb
 
     imdb.remove_stale_parts(imdb.default_archive().parent)
-    source = imdb.find_imdb(path)
-    if source is None:
-        typer.echo(f"IMDb reviews: not found; {_HOW_TO_GET}")
+    found = {"imdb": imdb_status(path, count, verify), "nyse": nyse_status()}
+    if json_out:
+        typer.echo(json.dumps(found, ensure_ascii=False))
+        return
+    typer.echo(_imdb_line(found["imdb"]))
+    nyse = found["nyse"]
+    if nyse["found"]:
+        typer.echo(f"NYSE: bundled, {nyse['path']} ({nyse['trading_days']:,} trading days)")
     else:
-        if path is not None:
-            origin = "--path"
-        elif os.environ.get(imdb.IMDB_ENV):
-            origin = f"${imdb.IMDB_ENV}"
-        else:
-            origin = "downloaded"
-        if source.is_dir():
-            detail = f"folder, {_count_folder(source):,} labelled reviews"
-        else:
-            detail = f"archive, {source.stat().st_size / 1e6:.1f} MB"
-            if verify:  # against the official archive's size and md5
-                problem = imdb.archive_problem(source, imdb.IMDB_SIZE, imdb.IMDB_MD5)
-                if problem is None:
-                    detail += ", the official archive (size and md5 verified)"
-                else:
-                    detail += f"; not the official archive: {problem}"
-                    if source == imdb.default_archive():
-                        detail += " (replace it: tutor data download imdb --force)"
-            if count:  # a full pass of decompression: seconds, so only on request
-                splits = imdb.read_imdb_splits(source)
-                detail += ", " + ", ".join(f"{s} {len(d):,} reviews" for s, d in splits.items())
-        typer.echo(f"IMDb reviews: {source} ({origin}; {detail})")
-    csv_path = nyse.nyse_csv()
-    if csv_path.is_file():
-        with open(csv_path, encoding="utf-8") as f:
-            days = sum(1 for _ in f) - 1
-        typer.echo(f"NYSE: bundled, {csv_path} ({days:,} trading days)")
-    else:
-        typer.echo(f"NYSE: missing from the installation (expected {csv_path})")
+        typer.echo(f"NYSE: missing from the installation (expected {nyse['path']})")

@@ -201,6 +201,14 @@ class Course:
         """Set the name or id exports carry; False when it could not be stored."""
         return self._write("your name", lambda s: s.set_setting(STUDENT_NAME, name))[0]
 
+    def setting(self, key: str) -> str | None:
+        """One of the app's stored settings (theme, last screen, tour seen), None if unset or unreadable."""
+        return self._read(lambda s: s.setting(key), None)
+
+    def set_setting(self, key: str, value: str, what: str) -> bool:
+        """Store one setting; False (the learner told, naming it by `what`) when it could not be stored."""
+        return self._write(what, lambda s: s.set_setting(key, value))[0]
+
     @property
     def progress_path(self) -> Path:
         """Where progress is kept (whether or not it could be opened)."""

@@ -8,11 +8,16 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
+from textual.theme import Theme
 
 from tutor.course.access import Course, load_course
 from tutor.tui.messages import ExperimentJudged, ExperimentRequested
 from tutor.tui.palette import JumpProvider
+from tutor.tui.screens.tour import TOUR_SEEN
+
+THEME = "theme"  # settings keys: the theme chosen last,
+LAST_SCREEN = "last_screen"  # and the screen shown at quit: a mode's name, or lesson:<id>
 
 
 def _map_screen() -> Screen[None]:  # imported lazily: each mode's screen is built on first visit
@@ -50,17 +55,65 @@ class TutorApp(App[None]):
         Binding("f4", "goto_mode('play')", "Play", show=False),
     ]
 
-    def __init__(self, course: Course | None = None, code_timeout: float = 10.0) -> None:
+    def __init__(self, course: Course | None = None, code_timeout: float = 10.0, resume: bool = False) -> None:
         super().__init__()
         self.course = course if course is not None else load_course()
         self.code_timeout = code_timeout  # seconds a learner's code may run (tests shorten it)
+        # a learner's session (`tutor`): reopen the screen left at quit, and the tour the first time
+        self.resume = resume
+        self.unsaved_at_exit: list[str] = []  # store faults met while quitting: printed after the app closes
 
     def on_mount(self) -> None:
-        self.switch_mode("map")
-        if self.course.notice:
-            self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
         # later faults of the progress file (locked, disk full, read-only) are told as they happen
         self.course.set_reporter(lambda message: self.notify(message, title="Progress", severity="warning", timeout=10))
+        theme = self.course.setting(THEME)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self._stored_theme = theme or self.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.switch_mode("map")
+        if self.resume:
+            self._reopen_last_screen()
+        if self.course.notice:
+            self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
+        if self.resume and self.course.lessons and not self.course.setting(TOUR_SEEN):
+            self.action_tour()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Keep the theme picked (ctrl+p, "Change theme") for the next session."""
+        if theme.name != self._stored_theme and self.course.set_setting(THEME, theme.name, "the theme you chose"):
+            self._stored_theme = theme.name
+
+    def _reopen_last_screen(self) -> None:
+        where = self.course.setting(LAST_SCREEN) or "map"
+        if where in ("train", "play"):
+            self.switch_mode(where)
+        elif where.startswith("lesson:"):
+            lesson_id = where.removeprefix("lesson:")
+            if any(lesson.id == lesson_id for lesson in self.course.lessons):
+                self.open_lesson(lesson_id)
+
+    def last_screen(self) -> str:
+        """What is shown now, as the store keeps it: "map", "train", "play" or "lesson:<id>"."""
+        from tutor.tui.screens.lesson import LessonScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ModalScreen):  # help, the tour, a question: the screen below counts
+                continue
+            if isinstance(screen, LessonScreen):
+                return f"lesson:{screen.lesson_id}"
+            break
+        return self.current_mode or "map"
+
+    def action_tour(self) -> None:
+        """Show the short tour of the tutor (and remember it was shown)."""
+        from tutor.tui.screens.tour import TourScreen
+
+        if isinstance(self.screen, TourScreen):
+            return
+        self.push_screen(TourScreen())
+        if not self.course.setting(TOUR_SEEN):
+            self.course.set_setting(TOUR_SEEN, "1", "that you have seen the tour")
 
     def goto_mode(self, mode: str) -> None:
         """Show one of the three main views (its state, e.g. a running training, is kept)."""
@@ -136,10 +189,15 @@ class TutorApp(App[None]):
         from tutor.training.client import end_all
 
         end_all()
+        # what fails to be saved now is printed once the app has closed (a notification would vanish)
+        self.course.set_reporter(self.unsaved_at_exit.append)
         # the open lesson keeps its reading position (its unmount comes too late: widgets are gone)
-        save_position = getattr(self.screen, "save_position", None)
-        if callable(save_position):
-            save_position()  # the course never raises for a store fault: it tells the learner
+        for screen in reversed(self.screen_stack):
+            save_position = getattr(screen, "save_position", None)
+            if callable(save_position):
+                save_position()  # the course never raises for a store fault: it tells the learner
+                break
+        self.course.set_setting(LAST_SCREEN, self.last_screen(), "which screen to reopen next time")
         self.exit()
 
 
@@ -150,11 +208,13 @@ def run_app() -> None:
     home = paths.user_home()
     for folder in (home, paths.models_dir(), home / "data"):  # what killed saves and downloads left
         paths.remove_stale_temporaries(folder)
-    app = TutorApp()
+    app = TutorApp(resume=True)
     try:
         app.run()
     finally:
         if "tutor.training.client" in sys.modules:  # a training process may be idling for the next run
             sys.modules["tutor.training.client"].end_training_process()
+    for message in app.unsaved_at_exit:
+        print(f"tutor: {message}", file=sys.stderr)
     if app.return_code:
         sys.exit(app.return_code)

@@ -23,6 +23,7 @@ class JumpProvider(Provider):
             ("Training dashboard", "Train an RNN, LSTM or GRU live", partial(app.goto_mode, "train")),
             ("Sentiment playground", "Type a review, watch the model read it", partial(app.goto_mode, "play")),
             ("Help", "Keys and what each view shows", app.action_help),
+            ("Tour", "Four short pages on the tutor's screens and their keys", app.action_tour),
         ]
         for lesson in app.course.lessons:
             targets.append(

@@ -414,19 +414,27 @@ class DashboardScreen(TutorScreen[None]):
     # --------------------------------------------------------------------------- drawing
 
     def status_text(self) -> Text:
-        """One or two lines: the experiment's goal, the run and where it is."""
+        """Two lines: the experiment's goal, or the run and its optimiser; then where the run is or how it ended."""
         text = Text(no_wrap=True, overflow="ellipsis")
+        config = self.config
+        optimiser = ""
+        if not self.live.baseline and config.get("lr") is not None:
+            optimiser = f" · {config.get('optimizer')} lr={config.get('lr')}"
         if self.experiment is not None:
             text.append("Goal: ", style="bold")
             text.append(self.experiment.goal_text + "\n")
-        config = self.config
+            text.append(run_label(config), style="bold")
+            # where the run is and how it ended come first: at 80 columns the line's end is cut off
+            text.append(self.position())
+            if self.status_note:
+                text.append(" · " + self.status_note)
+            text.append(optimiser, style="dim")
+            return text
+        # no goal to show: the run on the first line, what it is doing (or how it ended) on the second,
+        # so at 60 and 80 columns the verdict is not cut off behind the settings
         text.append(run_label(config), style="bold")
-        # where the run is and how it ended come first: at 80 columns the line's end is cut off
-        text.append(self.position())
-        if self.status_note:
-            text.append(" · " + self.status_note)
-        if not self.live.baseline and config.get("lr") is not None:
-            text.append(f" · {config.get('optimizer')} lr={config.get('lr')}", style="dim")
+        text.append(optimiser, style="dim")
+        text.append("\n" + " · ".join(part for part in (self.position().removeprefix(" · "), self.status_note) if part))
         return text
 
     def position(self) -> str:

@@ -22,13 +22,15 @@ HELP_MARKDOWN = """\
 ## Anywhere
 | key | does |
 |---|---|
-| `F1` | this help (`Esc` closes it) |
+| `F1` | this help (`Esc` closes it; `t` here shows the short tour again) |
 | `F2` | the course: back to the open lesson, and from a lesson the course map |
 | `F3` | training dashboard |
 | `F4` | sentiment playground |
-| `Ctrl+P` | command palette: type a lesson's name to jump to it |
+| `Ctrl+P` | command palette: type a lesson's name to jump to it, or *theme* to change the colours |
 | `Tab` / `Shift+Tab` | move between fields; `Enter` presses a button |
 | `Ctrl+Q` | quit (a running training is ended; finished runs are already saved) |
+
+The theme you choose, and the screen you quit on, are there again next time you start `tutor`.
 
 ## Course map
 Lessons in order with exercises passed of total. `Enter` opens the highlighted
@@ -115,6 +117,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "dismiss", "Close"),
+        Binding("t", "tour", "Tour"),
         # the modes' keys close help first, so it is never left open over another mode's screen
         Binding("f2", "leave('map')", "Course", show=False),
         Binding("f3", "leave('train')", "Train", show=False),
@@ -131,6 +134,10 @@ class HelpScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+    def action_tour(self) -> None:
+        self.dismiss()
+        self.app.call_later(self.app.action_tour)
 
     def action_leave(self, mode: str) -> None:
         self.dismiss()

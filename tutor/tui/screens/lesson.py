@@ -93,7 +93,6 @@ class LessonScreen(TutorScreen[None]):
 
     async def on_mount(self) -> None:
         lesson = self.lesson
-        self.title = f"Lesson {lesson.number} of {len(self.app.course.lessons)}"
         self.refresh_subtitle()
         await self.query_one("#prose", Markdown).update(lesson.body_markdown)
         position = self.app.course.open_lesson(self.lesson_id)
@@ -120,10 +119,22 @@ class LessonScreen(TutorScreen[None]):
             focus_panel(panel)
 
     def refresh_subtitle(self) -> None:
-        """Lesson title and exercises passed, in the header."""
+        """Lesson number, title and exercises passed, in the header: as much as its width shows whole."""
         lesson = self.lesson
         done, total = self.app.course.progress(lesson)
-        self.sub_title = f"{lesson.title} · {done}/{total} exercises"
+        number, count = lesson.number, len(self.app.course.lessons)
+        # the header's title sits between its icon (8 columns) and clock space (10), as "title — sub_title"
+        room = self.app.size.width - 18
+        forms = [
+            (f"Lesson {number} of {count}", f"{lesson.title} · {done}/{total} exercises"),
+            (f"Lesson {number} of {count}", f"{lesson.title} · {done}/{total}"),
+            (f"{number}/{count}", f"{lesson.title} · {done}/{total}"),
+            (f"{number}/{count}", lesson.title),
+            # a title this long is left to the lesson's own heading rather than cut
+            (f"Lesson {number} of {count}", f"{done}/{total} exercises"),
+        ]
+        title, sub_title = next((form for form in forms if len(form[0]) + 3 + len(form[1]) <= room), forms[-1])
+        self.title, self.sub_title = title, sub_title
 
     def save_position(self) -> None:
         """Remember how far down the learner has read."""
@@ -307,6 +318,7 @@ class LessonScreen(TutorScreen[None]):
         self.call_after_refresh(scroll)
 
     def on_resize(self) -> None:
+        self.refresh_subtitle()
         self.call_after_refresh(self.keep_focus_shown)
 
     def keep_focus_shown(self) -> None:

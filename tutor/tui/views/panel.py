@@ -66,7 +66,7 @@ class ViewPanel(Vertical):
             self.mount(view)
         self.views[name].display = True
         heading = Text(f" View {index + 1}/{len(self.names)} ", style="bold reverse")
-        heading.append(f" {name}", style="bold")
+        heading.append(" " + name.replace("_", " "), style="bold")  # as help names it: "hidden state"
         keys = "v next view · esc close" if index + 1 < len(self.names) else "v or esc close"
         heading.append(f"  {keys}", style="dim")
         self.query_one("#view-heading", Static).update(heading)

@@ -51,6 +51,8 @@ class TrajectoryView(LiveView):
 
     def on_mount(self) -> None:
         self.result: dict[str, Any] | None = None
+        # the review is longer than the field at 80 columns: show its start, not a word cut at the left edge
+        self.query_one("#traj-review", Input).cursor_position = 0
         self.read(DEFAULT_REVIEW)
 
     def read(self, text: str) -> None:

@@ -206,7 +206,8 @@ class LivePanel(Grid):
             train_metric = history.get(metric, [])
             metric_plot.show(
                 Figure(
-                    f"{name} by epoch",
+                    # the legend (train, val) keeps its place on the title line in a narrow plot
+                    f"{name} by epoch" if metric_plot.size.width >= len(name) + 30 else name,
                     [
                         Series(done, train_metric, "train", TRAIN, points=len(train_metric) < 2),
                         Series(done, history.get(f"val_{metric}", []), part, VAL, points=True),
@@ -222,7 +223,7 @@ class LivePanel(Grid):
         grad_plot = self.query_one("#grad-plot", CachedPlot)
         grad_plot.show(
             Figure(
-                "last epoch: ‖∂L/∂hₜ‖ by t",
+                "last epoch ‖∂L/∂hₜ‖ by t",
                 [Series(list(range(1, len(latest) + 1)), [max(v, 1e-12) for v in latest], color=TRAIN)],
                 log_y=True,
                 xticks=[float(t) for t in int_ticks(len(latest))] if latest else None,

@@ -198,16 +198,22 @@ def colour_style(colour: Colour) -> Style:
     return Style(color=Color.parse(colour) if isinstance(colour, str) else Color.from_rgb(*colour))
 
 
-def legend_text(title: str, entries: list[tuple[str, Colour, str]], width: int) -> Text:
-    """The title, then each series' marker and label in its colour, cut to `width`."""
-    text = Text(no_wrap=True, overflow="ellipsis", end="")
-    text.append(title, style="bold")
+def legend_text(title: str, entries: list[tuple[str, Colour, str]], width: int) -> list[Text]:
+    """The title, then each series' marker and label in its colour: one line, or (when they do not
+    fit in `width`) the entries that do not fit on further lines, none of them cut in two."""
+    lines = [Text(no_wrap=True, overflow="ellipsis", end="")]
+    lines[0].append(title, style="bold")
     for label, colour, marker in entries:
+        piece = 2 + len(marker) + 1 + len(label)
+        if len(lines[-1]) and len(lines[-1]) + piece > width:
+            lines.append(Text(no_wrap=True, overflow="ellipsis", end=""))
+        text = lines[-1]
         text.append("  ")
         text.append(marker, style=colour_style(colour) + Style(bold=True))
         text.append(" " + label)
-    text.truncate(width, overflow="ellipsis")
-    return text
+    for text in lines:
+        text.truncate(width, overflow="ellipsis")  # a single entry wider than the plot
+    return lines
 
 
 def _segments(xs: np.ndarray, ys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -250,13 +256,18 @@ def render_figure(figure: Figure, width: int, height: int) -> Text:
     limits = list(figure.ylim) if figure.ylim is not None else []
     log = (wants_log(all_y + limits) if figure.log_y is None else bool(figure.log_y)) and bool(all_y)
     log = log and min(all_y + limits) > 0
-    title = figure.title + (" (log scale)" if log else "")
-    lines = [legend_text(title, entries, width)]
+    suffix = " (log scale)" if len(figure.title) + 12 <= width else " (log)"  # the short form where room is short
+    lines = legend_text(figure.title + (suffix if log else ""), entries, width)
+    if len(lines) > max(1, height // 4):  # a small plot keeps its room for the curves
+        lines = lines[:1]
+        lines[0].append("  …")  # the entries left out are said to be missing
+        lines[0].truncate(width, overflow="ellipsis")
+    legend_rows = len(lines)
     if height < 5 or width < 12:
         return Text("\n").join(lines)
 
     show_xticks = (figure.xticks is None and bool(all_y)) or bool(figure.xticks)
-    rows = height - 1 - 2 - (1 if show_xticks else 0)
+    rows = height - len(lines) - 2 - (1 if show_xticks else 0)
     axis: Axis | None = None
     if figure.clip_y and figure.ylim is not None:
         all_y = [y for y in all_y if figure.ylim[0] <= y <= figure.ylim[1]] or limits
@@ -384,7 +395,7 @@ def render_figure(figure: Figure, width: int, height: int) -> Text:
     if show_xticks:
         lines.append(Text("".join(labels_line[:width]).rstrip(), end=""))
     if figure.note and not all_y:
-        middle = 1 + 1 + rows // 2
+        middle = legend_rows + 1 + rows // 2
         note = figure.note[:columns]
         text = Text(pad + "│", style=FRAME, end="")
         text.append(note.center(columns), style="dim italic")

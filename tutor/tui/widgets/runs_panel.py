@@ -77,7 +77,8 @@ class RunsPanel(Vertical):
             yield CachedPlot(id="overlay-grad")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("⏎", "#", "task", "run", "epochs", "final", "opt", "lr")
+        # the overlay's mark beside the id, optimiser and rate in one column: the table fits 80 columns
+        self.query_one(DataTable).add_columns("⏎ #", "task", "run", "epochs", "final", "optimiser")
         self.refresh_runs()
 
     def keep(self, label: str, config: dict[str, Any], history: dict[str, Any], metric: str = "accuracy") -> None:
@@ -103,14 +104,12 @@ class RunsPanel(Vertical):
                 run = self.course.load_run(info.id)
                 history = run.history if run is not None else None
             table.add_row(
-                "✓" if info.id in self.overlay_ids else "",
-                str(info.id),
+                ("✓" if info.id in self.overlay_ids else " ") + f"{info.id:>2}",
                 str(cfg.get("task", "")),
                 info.name,
                 epochs_cell(cfg),
                 figure_cell(info, history),
-                str(cfg.get("optimizer", "") or ""),
-                str(cfg.get("lr", "") if cfg.get("lr") is not None else ""),
+                " ".join(str(cfg[k]) for k in ("optimizer", "lr") if cfg.get(k) is not None and cfg.get(k) != ""),
                 key=str(info.id),
             )
         if table.row_count:
@@ -133,7 +132,7 @@ class RunsPanel(Vertical):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         row = table.get_row(key)
-        return int(key.value or 0), str(row[3])
+        return int(key.value or 0), str(row[2])
 
     def action_delete_run(self) -> None:
         """Delete the run under the cursor, once the learner says yes."""
