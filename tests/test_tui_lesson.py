@@ -419,3 +419,17 @@ async def test_a_broken_progress_file_is_moved_aside_with_a_notice(tmp_path):
         await pilot.pause()
         assert app.course.store is not None and app.course.notice
         assert any(n.title == "Progress store" for n in app._notifications)
+
+
+def test_help_lists_every_view_with_the_lessons_that_show_it():
+    from tutor.course import load_lessons
+    from tutor.course.model import KNOWN_VIEWS
+    from tutor.tui.screens.help import VIEW_HELP, views_table
+
+    assert set(VIEW_HELP) == set(KNOWN_VIEWS)  # a new view is described in the help too
+    lessons = load_lessons()
+    table = views_table(lessons)
+    for lesson in lessons:
+        for view in lesson.views:
+            row = next(line for line in table.splitlines() if line.startswith(f"| {VIEW_HELP[view][0]} |"))
+            assert str(lesson.number) in row.split("|")[2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.markdown import Markdown
@@ -14,6 +15,7 @@ from textual.widgets import Static
 from tutor.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from tutor.course.model import Lesson
     from tutor.tui.app import TutorApp
 
 HELP_MARKDOWN = """\
@@ -65,17 +67,7 @@ run with a goal.
 ### Live views (`V`)
 Computed in front of you by the engine, never canned:
 
-| view | lesson | shows | keys |
-|---|---|---|---|
-| activations | 5 | sigmoid, tanh, ReLU and their slopes | |
-| hidden state | 4 | each hidden unit (rows) after each word (columns) | edit the sentence, `Enter` |
-| learning rates | 6 | the loss under a too small, a good and a too large rate | |
-| gradient norms | 7 | ‖∂L/∂hₜ‖ per step at the start of training, RNN vs LSTM | `+` / `-` change the length |
-| trajectory | 9 | the probability of *positive* after each word | edit the review, `Enter` |
-| NYSE forecast | 10 | AR(5) predictions against the real volume | `D` day of week, `Z` zoom |
-| autocorrelation | 10 | how each series correlates with itself k days earlier | |
-| embeddings | 3 | the words nearest a word in the trained embedding | type a word, `Enter` |
-
+{views}
 ## Training dashboard
 **Setup** picks the task (the long-dependency toy task, NYSE volume with R² as the metric,
 IMDb reviews as sequences or as bags of words), the model (SimpleRNN, LSTM, GRU, or a baseline:
@@ -104,6 +96,45 @@ probability after each word. `Ctrl+O` picks the model: the bundled one, or one y
 trained (`tutor train imdb --out ...`; files in your tutor folder's `models/` are listed).
 """
 
+# Each live view: its name in the help, what it shows, its keys. The lesson column is read from
+# the course (a lesson lists its views), so it follows any renumbering or a teacher's subset.
+VIEW_HELP: dict[str, tuple[str, str, str]] = {
+    "embeddings": ("embeddings", "the words nearest a word in the trained embedding", "type a word, `Enter`"),
+    "hidden_state": ("hidden state", "each hidden unit (rows) after each word (columns)", "edit the sentence, `Enter`"),
+    "activations": ("activations", "sigmoid, tanh, ReLU and their slopes", ""),
+    "lr_curves": ("learning rates", "the loss under a too small, a good and a too large rate", ""),
+    "grad_norms": ("gradient norms", "‖∂L/∂hₜ‖ per step at the start of training, RNN vs LSTM", "`+` / `-` the length"),
+    "trajectory": ("trajectory", "the probability of *positive* after each word", "edit the review, `Enter`"),
+    "nyse_forecast": ("NYSE forecast", "AR(5) predictions against the real volume", "`D` day of week, `Z` zoom"),
+    "autocorrelation": ("autocorrelation", "how each series correlates with itself k days earlier", ""),
+    "writing": (
+        "writing",
+        "a character model continues your prompt, with its next-character odds",
+        "`Enter`, `↑`/`↓` temperature",
+    ),
+    "fluent": ("fluent", "Paris … fluent ___: accuracy against the distance, per model", "`R` run, `S` stop"),
+    "attention_map": (
+        "attention map",
+        "where the decoder looks while it reverses your digits",
+        "`Enter`, `R` random, `P` plot",
+    ),
+}
+
+
+def views_table(lessons: Iterable[Lesson]) -> str:
+    """The Markdown table of live views, with the number of the lesson that shows each."""
+    where: dict[str, list[int]] = {}
+    for lesson in lessons:
+        for view in lesson.views:
+            where.setdefault(view, []).append(lesson.number)
+    order = sorted(VIEW_HELP, key=lambda v: (min(where.get(v, [10**6])), list(VIEW_HELP).index(v)))
+    lines = ["| view | lesson | shows | keys |", "|---|---|---|---|"]
+    for view in order:
+        label, shows, keys = VIEW_HELP[view]
+        numbers = ", ".join(map(str, where.get(view, []))) or "–"
+        lines.append(f"| {label} | {numbers} | {shows} | {keys} |")
+    return "\n".join(lines)
+
 
 class HelpScreen(ModalScreen[None]):
     """Keys and what each view shows.
@@ -126,7 +157,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(Markdown(HELP_MARKDOWN), id="help-text")
+            yield Static(
+                Markdown(HELP_MARKDOWN.replace("{views}", views_table(self.app.course.lessons))), id="help-text"
+            )
         yield KeyBar()
 
     def on_screen_resume(self) -> None:
