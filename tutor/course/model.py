@@ -27,6 +27,7 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "nyse_forecast",  # predicted vs actual volume on the test years (lesson 10)
         "autocorrelation",  # autocorrelation of the NYSE series (lesson 10)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
+        "optimisers",  # SGD, momentum, RMSprop and Adam on one 2-D valley (lesson 8)
     }
 )
 

@@ -24,6 +24,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "nyse_forecast": ("nyse_forecast", "NyseForecastView"),
     "autocorrelation": ("autocorrelation", "AutocorrelationView"),
     "embeddings": ("embeddings", "EmbeddingsView"),
+    "optimisers": ("optimisers", "OptimisersView"),
 }
 
 
