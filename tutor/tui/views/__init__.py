@@ -30,7 +30,8 @@ _WHERE: dict[str, tuple[str, str]] = {
 
 def _factory(module: str, cls: str) -> ViewFactory:
     def make() -> LiveView:
-        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+        view: LiveView = getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+        return view
 
     make.__doc__ = f"A new {cls}."
     return make
