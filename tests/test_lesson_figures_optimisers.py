@@ -145,3 +145,23 @@ def test_stop_early_preset_and_its_solution():
     stopped = run({**config, "epochs": 8})  # the same seed: the preset's first eight epochs
     assert stopped.history["val_r2"] == pytest.approx(val[:8], abs=1e-6)
     assert round(stopped.metrics["val_r2"], 2) == 0.58 and round(stopped.metrics["test_r2"], 2) == 0.38
+
+
+@pytest.mark.slow
+def test_twenty_seeds_chosen_on_test_and_on_validation():
+    from tutor.tasks.registry import get_task, resolve
+
+    config = {**_config("stop-early"), "epochs": 8}
+    task = get_task("nyse")
+    data = task.load(resolve(config))
+    scores = {}
+    for seed in range(20):
+        result = task.run(resolve({**config, "seed": seed}), data)
+        scores[seed] = (result.metrics["val_r2"], result.metrics["test_r2"])
+    tests = [t for _, t in scores.values()]
+    assert (round(min(tests), 2), round(max(tests), 2), round(float(np.mean(tests)), 2)) == (0.11, 0.38, 0.28)
+    by_val = max(scores, key=lambda k: scores[k][0])
+    by_test = max(scores, key=lambda k: scores[k][1])
+    assert (by_val, round(scores[by_val][0], 3), round(scores[by_val][1], 2)) == (10, 0.586, 0.36)
+    assert by_test == 0 and round(scores[0][1], 2) == 0.38
+    assert "seed 10, validation R² 0.586" in " ".join(_lesson().split())
