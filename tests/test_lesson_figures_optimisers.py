@@ -164,4 +164,4 @@ def test_twenty_seeds_chosen_on_test_and_on_validation():
     by_test = max(scores, key=lambda k: scores[k][1])
     assert (by_val, round(scores[by_val][0], 3), round(scores[by_val][1], 2)) == (10, 0.586, 0.36)
     assert by_test == 0 and round(scores[0][1], 2) == 0.38
-    assert "seed 10, validation R² 0.586" in " ".join(_lesson().split())
+    assert "validation R² of 0.586) and it scores 0.36" in " ".join(_lesson().split())
