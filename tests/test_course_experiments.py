@@ -19,13 +19,13 @@ from tutor.course.experiments import (
 from tutor.tasks.settings import SettingError
 
 
-def _exercise(lesson: int, exercise_id: str):
-    lesson_ = next(le for le in load_lessons() if le.number == lesson)
+def _exercise(lesson: str, exercise_id: str):
+    lesson_ = next(le for le in load_lessons() if le.id == lesson)
     return lesson_.exercise(exercise_id)
 
 
-def test_lesson_7_lstm_goal_is_not_reached_by_a_simple_rnn_on_length_5():
-    exercise = _exercise(7, "lstm-remembers")
+def test_vanishing_lesson_lstm_goal_is_not_reached_by_a_simple_rnn_on_length_5():
+    exercise = _exercise("vanishing-gradients", "lstm-remembers")
     assert {"model", "seq_len"} <= set(fixed_settings(exercise))  # the goal's settings are not the learner's
     cheat = dict(run_config(exercise))
     cheat.update(model="SimpleRNN", seq_len=5)  # as a run started another way would report it
@@ -40,7 +40,7 @@ def test_lesson_7_lstm_goal_is_not_reached_by_a_simple_rnn_on_length_5():
 
 
 def test_a_setting_the_preset_leaves_alone_keeps_its_meaning():
-    exercise = _exercise(2, "bow-lasso")
+    exercise = _exercise("bag-of-words", "bow-lasso")
     used = dict(run_config(exercise, {"vocab_size": 2000}))
     assert used["n_train"] is None and used["vocab_size"] == 2000  # every review, the learner's vocabulary
     assert differences(exercise, used) == []
@@ -52,7 +52,7 @@ def test_a_setting_the_preset_leaves_alone_keeps_its_meaning():
 
 
 def test_the_verdict_says_what_the_run_used():
-    exercise = _exercise(2, "bow-lasso")
+    exercise = _exercise("bag-of-words", "bow-lasso")
     used = dict(run_config(exercise))
     run = ExperimentRun(used, {"val_accuracy": 0.877}, {"val_accuracy": [0.877]}, sizes={"train": 20_000, "val": 5_000})
     result = judge_run(exercise, run)
@@ -64,7 +64,7 @@ def test_a_diverged_runs_last_loss_counts_as_infinite():
     run = ExperimentRun({}, {}, {"loss": [0.7, math.nan]}, diverged=True)
     logs = run.logs()
     assert logs["loss"][-1] == math.inf and logs["epochs"] == 2
-    exercise = _exercise(6, "lr-too-large")
+    exercise = _exercise("fitting", "lr-too-large")
     config = dict(run_config(exercise, {"lr": 50.0}))
     assert judge_run(exercise, ExperimentRun(config, {}, {"loss": [0.7, math.nan]}, diverged=True)).passed
 

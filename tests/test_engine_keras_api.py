@@ -378,3 +378,15 @@ def test_bidirectional_merge_modes_states_and_gradients(merge_mode):
     assert_close(errors)
     outs, _ = layer.call([x], [None])
     assert outs[0].shape == (2, 4, 6 if merge_mode == "concat" else 3) and len(outs) == 5
+
+
+def test_sequential_takes_an_input_first_as_keras_does(tmp_path):
+    model = Sequential([Input((5, 3)), LSTM(4), Dense(2)])  # built at once: counts known before any data
+    assert model.count_params() == 4 * (4 * (3 + 4) + 4) + (4 * 2 + 2)
+    x = np.random.default_rng(1).standard_normal((2, 5, 3)).astype(np.float32)
+    model.save(tmp_path / "m.npz")
+    again = load_model(tmp_path / "m.npz")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert again.get_config()["input_shape"] == [5, 3]
+    with pytest.raises(ValueError, match="only an Input"):
+        Sequential([Dense(2, input_dim=3), Input((3,))])

@@ -381,6 +381,53 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             NOT_AVAILABLE.format("tutor.data"),
         ),
     ],
+    # lesson 7's exercises: more of their shortcuts (finite differences, complex steps, no clipping,
+    # forged losses) in test_lesson_bptt.py
+    "bptt-last": [
+        (
+            "the engine's backward pass",
+            _shortcut("tutor.engine", "SimpleRNN", "def rnn_backward(x, hs, W, U, b, dh_last):\n    return None\n"),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+    ],
+    "bptt-every-step": [
+        (
+            "the engine's backward pass",
+            _shortcut("tutor.engine", "SimpleRNN", "def rnn_backward_seq(x, hs, W, U, b, dhs):\n    return None\n"),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+    ],
+    "bptt-fd-check": [
+        (
+            "the engine's finite differences",
+            _shortcut(
+                "tutor.engine",
+                "numerical_gradient",
+                "def numerical_gradient(x, W, U, b, R, eps):\n    return None\n"
+                "def rnn_backward(x, hs, W, U, b, dh_last):\n    return None\n",
+            ),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+    ],
+    "own-training-loop": [
+        (
+            "the engine trains it",
+            _shortcut(
+                "tutor.engine",
+                "Sequential",
+                "def train_epoch(params, x, y, order, lr, max_norm, batch_size):\n    return None\n",
+            ),
+            NOT_AVAILABLE.format("tutor.engine"),
+        ),
+        (
+            "the parameters handed back untouched",
+            """
+            def train_epoch(params, x, y, order, lr, max_norm, batch_size):
+                return params, [0.69] * (-(-len(order) // batch_size))
+            """,
+            "batch 1's loss",
+        ),
+    ],
     "fit-ar": [
         (
             "scikit-learn's regression",

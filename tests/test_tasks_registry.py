@@ -211,7 +211,7 @@ def test_a_new_task_is_one_class_and_one_registry_line(monkeypatch):
 
 
 def test_what_a_task_calls_its_scored_part_matches_what_it_scores():
-    # The dashboard names "val_" figures by Task.scored_on (NYSE: "test R²", as lesson 10 does).
+    # The dashboard names "val_" figures by Task.scored_on (NYSE: "test R²", as lesson 13 does).
     # A task that says "test" must really score its test part after each epoch: its val and test
     # figures are then one and the same. (Give NYSE a validation period, and this says to set "val".)
     from tutor.tasks.registry import TASKS, run

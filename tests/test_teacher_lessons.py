@@ -22,7 +22,7 @@ from tutor.course.syllabus import course_lessons, load_syllabus, read_manifest
 
 runner = CliRunner()
 EXAMPLES = paths.lessons_dir() / "examples"
-EXAMPLE = EXAMPLES / "12-moving-average.md"
+EXAMPLE = EXAMPLES / "17-moving-average.md"
 MODULE = ["sequences", "recurrent-network", "moving-average", "vanishing-gradients", "lstm"]
 
 OWN_LESSON = """+++
@@ -55,7 +55,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("TUTOR_LESSONS")
 
 
-def own(folder: Path, name: str = "12-mine.md", id: str = "mine", number: int = 12, exercise: str = "mine-quiz"):
+def own(folder: Path, name: str = "17-mine.md", id: str = "mine", number: int = 17, exercise: str = "mine-quiz"):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(OWN_LESSON.format(id=id, number=number, exercise=exercise), encoding="utf-8")
     return folder
@@ -70,9 +70,9 @@ def manifest(folder: Path, text: str) -> Path:
 
 
 def test_without_a_folder_the_course_is_the_bundled_lessons():
-    assert [(lesson.id, lesson.number) for lesson in course_lessons()] == [
-        (lesson.id, lesson.number) for lesson in load_lessons()
-    ]
+    lessons = course_lessons()
+    assert [lesson.id for lesson in lessons] == [lesson.id for lesson in load_lessons()]
+    assert [lesson.number for lesson in lessons] == list(range(1, len(lessons) + 1))  # numbered by place
     assert all(ex.solution_after_attempts == 1 for lesson in course_lessons() for ex in lesson.exercises)
 
 
@@ -80,7 +80,7 @@ def test_own_lessons_without_a_manifest_follow_the_course_by_number(tmp_path, mo
     monkeypatch.setenv("TUTOR_LESSONS", str(own(tmp_path / "t")))
     lessons = course_lessons()
     assert [lesson.id for lesson in lessons][-2:] == ["considerations", "mine"]
-    assert [lesson.number for lesson in lessons] == list(range(1, 13))
+    assert [lesson.number for lesson in lessons] == list(range(1, len(load_lessons()) + 2))
 
 
 def test_a_manifest_chooses_orders_and_renumbers_and_sets_the_unlock(tmp_path):
@@ -130,14 +130,14 @@ def test_manifest_mistakes_are_clear_errors_naming_the_file(tmp_path, text, prob
 @pytest.mark.parametrize(
     ("kwargs", "problem"),
     [
-        ({"id": "lstm"}, "lesson id 'lstm' is the course's lesson 8 (08-lstm.md); progress is kept by lesson id"),
+        ({"id": "lstm"}, "lesson id 'lstm' is the course's lesson 10 (10-lstm.md); progress is kept by lesson id"),
         ({"exercise": "rnn-forward"}, "exercise id 'rnn-forward' is also used in the course's lesson 4"),
         ({"name": "03-mine.md", "number": 3}, "lesson number 3 is also the course's lesson 03-word-embeddings.md"),
     ],
 )
 def test_a_teachers_ids_and_numbers_may_not_reuse_the_courses(tmp_path, kwargs, problem):
     folder = own(tmp_path, **kwargs)
-    with pytest.raises(ValueError, match="12-mine.md|03-mine.md") as caught:
+    with pytest.raises(ValueError, match="17-mine.md|03-mine.md") as caught:
         load_syllabus(folder)
     assert problem in str(caught.value)
 
@@ -201,7 +201,7 @@ def test_lessons_check_on_a_folder_warns_and_reports(tmp_path):
     assert f"{folder / '13-draft.md'}: warning: course.toml does not choose it, so students do not see it" in out
     assert f"{folder}: ok: students get 2 lessons; solutions unlock after 2 attempts:" in out
     assert "   1. sequences  Sequences everywhere\n   2. mine       A lesson of my own  (yours)\n" in out
-    assert f"{folder / '12-mine.md'}: ok (1 exercises)" in out
+    assert f"{folder / '17-mine.md'}: ok (1 exercises)" in out
 
     own(folder, name="14-clash.md", id="clash", number=14, exercise="rnn-forward")
     result = runner.invoke(app, ["lessons", "check", "--parse-only", str(folder)])
@@ -211,15 +211,15 @@ def test_lessons_check_on_a_folder_warns_and_reports(tmp_path):
     assert result.exit_code == 1 and "exercise id 'rnn-forward' is already used by lesson 4" in result.stdout
     own(folder, name="15-copy.md", id="mine", number=15, exercise="mine-2")  # a sibling's lesson id
     result = runner.invoke(app, ["lessons", "check", "--parse-only", str(folder / "15-copy.md")])
-    assert result.exit_code == 1 and "lesson id 'mine' is already used by lesson 12 (mine, 12-mine.md)" in result.stdout
+    assert result.exit_code == 1 and "lesson id 'mine' is already used by lesson 17 (mine, 17-mine.md)" in result.stdout
 
 
 def test_init_writes_the_example_folder_and_never_overwrites(tmp_path):
     folder = tmp_path / "module"
     result = runner.invoke(app, ["lessons", "init", str(folder)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in folder.iterdir()) == ["12-moving-average.md", "course.toml"]
-    assert (folder / "12-moving-average.md").read_bytes() == EXAMPLE.read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == ["17-moving-average.md", "course.toml"]
+    assert (folder / "17-moving-average.md").read_bytes() == EXAMPLE.read_bytes()
     assert f"tutor lessons check {folder}" in result.stdout
     (folder / "course.toml").write_text("# mine\n", encoding="utf-8")
     again = runner.invoke(app, ["lessons", "init", str(folder)])
@@ -374,7 +374,7 @@ def test_the_example_folder_ships_in_the_wheel(tmp_path):
         [sys.executable, "-c", code], cwd=root, check=True, capture_output=True, text=True
     ).stdout.split()[-1]
     names = zipfile.ZipFile(tmp_path / name).namelist()
-    for file in ("12-moving-average.md", "course.toml"):
+    for file in ("17-moving-average.md", "course.toml"):
         assert f"tutor/_resources/lessons/examples/{file}" in names
 
 

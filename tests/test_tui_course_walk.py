@@ -16,7 +16,7 @@ FOCUSABLE = "RadioSet, Input, Select, TextArea, Button"
 async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
     lessons = load_lessons()
-    assert len(lessons) == 11
+    assert len(lessons) >= 11
     app = TutorApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")  # the course map opens the first lesson

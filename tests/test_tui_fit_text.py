@@ -1,4 +1,4 @@
-"""What a learner's code printed (lesson 8's summary() table) is narrowed to the panel, aligned, not wrapped."""
+"""What a learner's code printed (lesson 10's summary() table) is narrowed to the panel, aligned, not wrapped."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ async def test_lesson_8s_summary_table_does_not_wrap_at_80_columns(tmp_path, mon
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path))
     app = TutorApp(code_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
-        lesson = next(le for le in app.course.lessons if le.number == 8)
+        lesson = next(le for le in app.course.lessons if le.id == "lstm")
         app.open_lesson(lesson.id)
         await pilot.pause()
         panel = app.screen.query_one("#ex-build-the-table")

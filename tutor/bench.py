@@ -9,6 +9,7 @@ repeats. Run it with `tutor bench engine`.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import statistics
@@ -68,8 +69,8 @@ def threads(n: int) -> Iterator[None]:
     from tutor.engine import blas_threads
 
     torch: Any = None
-    try:
-        import torch
+    try:  # optional: import_module keeps the type the same with torch installed or not
+        torch = importlib.import_module("torch")
     except ImportError:
         pass
     before = torch.get_num_threads() if torch is not None else None

@@ -21,7 +21,7 @@ from typing import Any
 
 from tutor.errors import TutorError
 
-# Lesson 7's LSTM experiment, a little shorter: long enough (seconds per run) for timer noise
+# Lesson 9's LSTM experiment, a little shorter: long enough (seconds per run) for timer noise
 # and the app's start-up to stay out of the figure.
 CONFIG: dict[str, Any] = {
     "task": "long_dependency",

@@ -96,11 +96,29 @@ def _print(ex: Exercise, result: CheckResult, not_saved: str) -> None:
     print(f"{ex.id}: {mark}. {result.message}")
     for line in result.details:
         print(f"  {line}")
+    for figure in result.figures:
+        _print_figure(figure)
     if result.passed and ex.explanation:
         print()
         print(ex.explanation.strip())
     if not_saved:
         print(f"tutor: warning: {not_saved}", file=sys.stderr)
+
+
+def _print_figure(figure: dict[str, Any]) -> None:
+    """A figure the check drew, in the terminal as the app draws it (colours only on a terminal)."""
+    from rich.console import Console
+
+    from tutor.tui.widgets.check_figures import caption_text, figure_from_data
+    from tutor.tui.widgets.plots import render_figure
+
+    console = Console(highlight=False, soft_wrap=True)
+    width = min(console.width, 80) - 2
+    print()
+    console.print(render_figure(figure_from_data(figure), width, 14))
+    caption = caption_text(figure)
+    if caption:
+        console.print(caption)
 
 
 def check(
@@ -151,6 +169,7 @@ def check(
             "passed": result.passed,
             "message": result.message,
             "details": result.details,
+            "figures": result.figures,
             "explanation": ex.explanation if result.passed else "",
             "saved": not not_saved,
         }

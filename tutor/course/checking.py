@@ -20,6 +20,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -240,20 +241,35 @@ def _explained(exercise: Exercise) -> list[str]:
 # ---------------------------------------------------------------------------------------- code
 
 
-def run_code(exercise: Exercise, source: str, timeout: float = 10.0, memory_mb: int = 1024) -> CheckResult:
+FigureCallback = Callable[[dict[str, Any]], object]
+
+
+def run_code(
+    exercise: Exercise,
+    source: str,
+    timeout: float = 10.0,
+    memory_mb: int = 1024,
+    on_figure: FigureCallback | None = None,
+) -> CheckResult:
     """Check the learner's source against the exercise's tests and check; never raises for it.
 
     Blocking (it waits for two child processes: the trusted checker, `tutor.course.judge`, and
     the learner's own process it starts): call it from a thread worker or a CLI command. Safe
     to call from several threads at once. `timeout` is the wall time the learner's code may
     take in all (its process's start-up is not counted); `memory_mb` caps its address space
-    where the platform allows (the verdict's details say when it does not).
+    where the platform allows (the verdict's details say when it does not). `on_figure` is
+    called (in this thread) with each figure the check draws while it runs, as plain data
+    (see `tutor.course.judge.plot`); the verdict's `figures` hold the last of each.
     """
-    return run_codes(exercise, [source], timeout=timeout, memory_mb=memory_mb)[0]
+    return run_codes(exercise, [source], timeout=timeout, memory_mb=memory_mb, on_figure=on_figure)[0]
 
 
 def run_codes(
-    exercise: Exercise, sources: Sequence[str], timeout: float = 10.0, memory_mb: int = 1024
+    exercise: Exercise,
+    sources: Sequence[str],
+    timeout: float = 10.0,
+    memory_mb: int = 1024,
+    on_figure: FigureCallback | None = None,
 ) -> list[CheckResult]:
     """`run_code` for several sources (one verdict each), in one checker process: each source
     still runs in a learner process of its own. For lesson linting and tests."""
@@ -269,7 +285,7 @@ def run_codes(
         "memory_mb": memory_mb,
         "cpu_seconds": timeout + 1,
     }
-    return run_judge(spec, timeout=timeout)
+    return run_judge(spec, timeout=timeout, on_figure=on_figure)
 
 
 def _test_spec(test: CodeTest) -> dict[str, Any]:
@@ -295,8 +311,12 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_judge(spec: dict[str, Any], timeout: float) -> list[CheckResult]:
-    """Start the trusted checker with `spec`; its verdicts (from the one line with our nonce)."""
+def run_judge(spec: dict[str, Any], timeout: float, on_figure: FigureCallback | None = None) -> list[CheckResult]:
+    """Start the trusted checker with `spec`; its verdicts (from the one line with our nonce).
+
+    Lines with our nonce that carry a figure (drawn by the check while it runs) go to
+    `on_figure` as they arrive; every other line is ignored.
+    """
     nonce = secrets.token_hex(16)
     count = len(spec["sources"])
     payload = json.dumps({**spec, "nonce": nonce}, default=str).encode("utf-8")
@@ -313,28 +333,60 @@ def run_judge(spec: dict[str, Any], timeout: float) -> list[CheckResult]:
             env=_child_env(),
             **proctree.popen_kwargs(),
         )
-        try:
-            out, _ = proc.communicate(payload, timeout=count * (2 * timeout + 30) + 30)
-        except subprocess.TimeoutExpired:
+        timed_out = threading.Event()
+
+        def stop() -> None:
+            timed_out.set()
             proctree.kill_tree(proc)
+
+        watchdog = threading.Timer(count * (2 * timeout + 30) + 30, stop)
+        watchdog.daemon = True
+        watchdog.start()
+        threading.Thread(target=_feed, args=(proc, payload), daemon=True).start()
+        rest: list[bytes] = []  # the lines that are not figures: the verdicts among them
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                data = _ours(line, nonce)
+                progress = data.get("progress") if data is not None else None
+                if not isinstance(progress, dict):
+                    rest.append(line)
+                elif on_figure is not None and isinstance(progress.get("figure"), dict):
+                    on_figure(progress["figure"])
+            proc.wait()
+        finally:
+            watchdog.cancel()
+            proctree.kill_tree(proc)
+        if timed_out.is_set():
             message = "The checker itself took too long and was stopped (a problem of this exercise's check)."
             return [CheckResult(False, message)] * count
-        finally:
-            proctree.kill_tree(proc)
         err.seek(0)
         stderr = err.read(20000).decode("utf-8", "replace")
-    return _verdicts(out, nonce, count, stderr)
+    return _verdicts(b"".join(rest), nonce, count, stderr)
+
+
+def _feed(proc: subprocess.Popen[bytes], payload: bytes) -> None:
+    """Write the spec to the checker's stdin (in a thread: it may be larger than a pipe holds)."""
+    stream = proc.stdin
+    assert stream is not None
+    try:
+        stream.write(payload)
+        stream.close()
+    except OSError:  # the checker ended early; its verdict (or its absence) says why
+        pass
+
+
+def _ours(line: bytes, nonce: str) -> dict[str, Any] | None:
+    """A line of the checker's channel as data, if it carries our nonce."""
+    try:
+        data = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("nonce") == nonce else None
 
 
 def _verdicts(out: bytes, nonce: str, count: int, stderr: str) -> list[CheckResult]:
-    found = []
-    for line in out.splitlines():
-        try:
-            data = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict) and data.get("nonce") == nonce:
-            found.append(data)
+    found = [data for line in out.splitlines() if (data := _ours(line, nonce)) is not None]
     verdicts = found[0].get("verdicts") if len(found) == 1 else None
     if not isinstance(verdicts, list) or len(verdicts) != count:
         tail = [line for line in stderr.strip().splitlines()[-6:] if line.strip()]
@@ -347,4 +399,5 @@ def _result(data: dict[str, Any]) -> CheckResult:
     output = str(data.get("output", "")).rstrip()
     if output:
         details += ["Your code printed:", *("  " + line for line in output.splitlines()[:20])]
-    return CheckResult(bool(data.get("passed")), str(data.get("message", "")), details)
+    figures = [f for f in data.get("figures", []) if isinstance(f, dict)]
+    return CheckResult(bool(data.get("passed")), str(data.get("message", "")), details, figures)

@@ -9,7 +9,8 @@ data, the return value comes back as data (`tutor.course.wire`; no pickle), and 
 comparison happens here. The lesson's ``check(f1, f2, ...)`` receives `LearnerFunction`
 proxies that make those calls, so lesson checks read as if the functions were local (a check
 may catch `LearnerError` to turn, say, a MemoryError into advice). The verdicts go back on this
-process's stdout, tagged with the nonce; `run_code` accepts no other line.
+process's stdout, tagged with the nonce; `run_code` accepts no other line. Before them, a check
+may send the figures it draws (`plot`) on the same channel, one line each, as it goes.
 
 What is isolated:
 - the test inputs the learner has not been sent, the expected values, the check's source and
@@ -58,6 +59,65 @@ CHECK_FILE = "<check>"
 MAX_REPLY = 64 * 1024 * 1024  # bytes of one reply from the learner's process
 OUTPUT_LIMIT = 4000  # characters of the learner's prints kept for feedback
 STARTUP_SECONDS = 30.0  # for the learner's interpreter to start (not counted in its time limit)
+
+
+# ---------------------------------------------------------------------------------- figures
+# A check may draw what it measured: ``plot(...)`` keeps the figure for the verdict and, while the
+# check runs, sends it at once on the verdict channel, so the app can draw a loss curve as it
+# falls. Figures are plain data; the app and `tutor check` draw them (tutor.course.figures).
+
+_live: dict[str, Any] = {"out": None, "nonce": None, "source": 0}  # where progress lines go (main)
+_figures: dict[str, dict[str, Any]] = {}  # the current verdict's figures, by key, in first-drawn order
+_notes: list[str] = []  # lines the check adds to the current verdict (`note`)
+
+
+def note(text: str) -> None:
+    """Add a line to this verdict's details, passed or not: what the check measured ("your
+    backward and your finite differences agree to 3e-10")."""
+    _notes.append(str(text))
+
+
+def plot(
+    key: str,
+    title: str,
+    series: list[dict[str, Any]],
+    *,
+    log_y: bool = False,
+    xlabel: str = "",
+    caption: str = "",
+) -> None:
+    """Show a figure with this verdict (drawn again under the same `key`, it replaces the old one).
+
+    `series`: dicts with "x" and "y" (lists of numbers), and optional "label", "color" (a Rich
+    colour name) and "points" (markers instead of a line). Only what the check measured belongs
+    here: a figure is part of the verdict, as trusted as its message.
+    """
+    figure: dict[str, Any] = {
+        "key": str(key),
+        "title": str(title),
+        "series": [
+            {
+                "x": [float(v) for v in s["x"]],
+                "y": [float(v) for v in s["y"]],
+                "label": str(s.get("label", "")),
+                "color": str(s.get("color", "")),
+                "points": bool(s.get("points", False)),
+            }
+            for s in series
+        ],
+        "log_y": bool(log_y),
+        "xlabel": str(xlabel),
+        "caption": str(caption),
+    }
+    _figures[figure["key"]] = figure
+    out = _live["out"]
+    if out is not None:
+        line = {"nonce": _live["nonce"], "progress": {"source": _live["source"], "figure": figure}}
+        try:
+            out.write(json.dumps(line, allow_nan=False, default=str).encode("utf-8") + b"\n")
+            out.flush()
+        except (OSError, ValueError):  # the app went away or a value is not finite: the verdict still has it
+            pass
 
 
 class Stop(BaseException):
@@ -508,6 +568,8 @@ def judge(spec: dict[str, Any], sole_child: bool = False, learner: Learner | Non
     total = len(tests) + (1 if check_source else 0)
     if learner is None:
         learner = Learner(spec, sole_child=sole_child)  # it starts while the check below is compiled
+    _figures.clear()
+    _notes.clear()
     try:
         check: Callable[..., Any] | None = None
         if check_source:
@@ -524,6 +586,8 @@ def judge(spec: dict[str, Any], sole_child: bool = False, learner: Learner | Non
         learner.close()
     verdict["output"] = learner.output
     verdict["limits"] = learner.limits
+    verdict["figures"] = list(_figures.values())
+    verdict["details"] = [*_notes, *verdict["details"]]
     if learner.limits and not learner.limits.get("memory", False):
         verdict["details"].append(
             f"(This platform does not let the checker cap memory: the {learner.memory_mb} MB limit was not applied.)"
@@ -588,10 +652,13 @@ def main() -> None:
     proctree.set_undumpable()
     sole_child = proctree.set_subreaper()
     spec = json.loads(sys.stdin.buffer.read())
+    out = os.fdopen(verdict_fd, "wb")
+    _live.update(out=out, nonce=spec.get("nonce"))
     verdicts = []
     sources = [str(source) for source in spec.get("sources", [])]
     following: Learner | None = None
     for k, source in enumerate(sources):
+        _live["source"] = k
         try:
             learner, following = following, None
             if learner is None:
@@ -602,7 +669,8 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - the machinery failed: say so, as a verdict
             verdict = _fail(f"The checker failed: {type(exc).__name__}: {exc}", _tail(traceback.format_exc()))
         verdicts.append(verdict)
-    with os.fdopen(verdict_fd, "wb") as out:
+    _live["out"] = None
+    with out:
         out.write(json.dumps({"nonce": spec.get("nonce"), "verdicts": verdicts}, default=str).encode("utf-8") + b"\n")
 
 

@@ -22,10 +22,10 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "hidden_state",  # heat map of the hidden state while a sentence is read (lesson 4)
         "lr_curves",  # loss curves under several learning rates (lesson 6)
         "activations",  # sigmoid / tanh / ReLU and their derivatives (lesson 5)
-        "grad_norms",  # per-time-step gradient norms, RNN vs LSTM (lesson 7)
-        "trajectory",  # word-by-word sentiment trajectory (lesson 9)
-        "nyse_forecast",  # predicted vs actual volume on the test years (lesson 10)
-        "autocorrelation",  # autocorrelation of the NYSE series (lesson 10)
+        "grad_norms",  # per-time-step gradient norms, RNN vs LSTM (lesson 9)
+        "trajectory",  # word-by-word sentiment trajectory (lesson 12)
+        "nyse_forecast",  # predicted vs actual volume on the test years (lesson 13)
+        "autocorrelation",  # autocorrelation of the NYSE series (lesson 13)
         "embeddings",  # nearest neighbours in a trained embedding (lesson 3)
         "optimisers",  # SGD, momentum, RMSprop and Adam on one 2-D valley (lesson 8)
     }
@@ -145,3 +145,7 @@ class CheckResult:
     passed: bool
     message: str
     details: list[str] = field(default_factory=list)
+    # what the check measured and drew (tutor.course.judge.plot): plain-data figures, each a dict
+    # with "key", "title", "series" (dicts with "x", "y", "label", "color", "points"), "log_y",
+    # "xlabel" and "caption"
+    figures: list[dict[str, Any]] = field(default_factory=list)

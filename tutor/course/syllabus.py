@@ -244,7 +244,7 @@ def ignored_files(folder: Path) -> list[tuple[Path, str]]:
         if not path.is_file():
             continue
         if path.suffix.lower() == ".md" and not LESSON_FILE.match(path.name) and path.name.lower() != "readme.md":
-            out.append((path, "lesson files are named NN-slug.md (e.g. 12-moving-average.md)"))
+            out.append((path, "lesson files are named NN-slug.md (e.g. 17-moving-average.md)"))
         elif path.suffix.lower() == ".toml" and path.name != MANIFEST:
             out.append((path, f"the manifest is named {MANIFEST}"))
     return out

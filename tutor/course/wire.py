@@ -271,18 +271,18 @@ def _decode_sparse(data: dict[str, Any]) -> Any:
 
 def _decode_engine(data: dict[str, Any]) -> Any:
     """Rebuild an engine model or layer from its configuration (fresh weights)."""
-    from tutor.engine.model import LAYER_CLASSES, Sequential  # only the trusted side decodes these
+    from tutor.engine import Sequential
+    from tutor.engine.registry import layer_from_config  # only the trusted side decodes these
 
     config = decode(data.get("config"))
     if not isinstance(config, dict):
         raise ValueError("an engine object's config must be a dict")
     try:
         if data.get("$") == "layer":
-            cls = LAYER_CLASSES[str(data.get("class"))]
-            return cls(**config)
+            return layer_from_config({"class": data.get("class"), "config": config})
         model = Sequential(name=str(config.get("name", "sequential")), seed=int(config.get("seed", 0)))
         for spec in config.get("layers", []):
-            model.add(LAYER_CLASSES[spec["class"]](**spec["config"]))
+            model.add(layer_from_config(spec))
         return model
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"an engine object that cannot be rebuilt ({exc})") from None

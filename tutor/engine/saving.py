@@ -93,6 +93,8 @@ def model_config(model: Model) -> dict[str, Any]:
     }
     if not isinstance(model, Sequential):
         config["graph"] = _graph_config(model)
+    elif model._declared_shape is not None:  # Sequential([Input(shape=...), ...])
+        config["input_shape"] = list(model._declared_shape[1:])
     config["compile"] = None
     if model.loss is not None and model.optimizer is not None:
         config["compile"] = {
@@ -270,7 +272,8 @@ def _build(path: Path, config: dict[str, Any], headers: dict[str, Any], version:
     weights = {k: v for k, v in headers.items() if not k.startswith("__optimizer__/")}
     expected: dict[str, tuple[int, ...]] = {}
     shapes: list[Shape] = []
-    for i, (layer, shape) in enumerate(_input_shapes(layers, kind, config.get("graph"))):
+    declared = None if config.get("input_shape") is None else Input(config["input_shape"]).shape
+    for i, (layer, shape) in enumerate(_input_shapes(layers, kind, config.get("graph"), declared)):
         shapes.append(shape)
         for key, want in layer.param_shapes(shape).items():
             full = f"{i}/{layer.name}/{key}"
@@ -319,11 +322,13 @@ def _upgradable(version: int, key: str, got: tuple[int, ...], want: tuple[int, .
     return version == 1 and key.endswith("/b") and len(want) == 2 and want[0] == 2 and got == (want[1],)
 
 
-def _input_shapes(layers: list[Layer], kind: str, graph: Any) -> Iterator[tuple[Layer, Shape]]:
+def _input_shapes(
+    layers: list[Layer], kind: str, graph: Any, declared: Shape | None = None
+) -> Iterator[tuple[Layer, Shape]]:
     """Each layer with its (first) input shape, propagated from the config without building."""
     if kind == "sequential":
         probe = Sequential.__new__(Sequential)
-        probe.layers = layers
+        probe.layers, probe._declared_shape = layers, declared
         shape = probe._input_shape()
         for layer in layers:
             yield layer, shape
@@ -354,9 +359,11 @@ def _assemble(config: dict[str, Any], layers: list[Layer], kind: str) -> Model:
     """The model around its built layers (which keep their names and seeds)."""
     name, seed = str(config.get("name", "model")), int(config.get("seed", 0))
     if kind == "sequential":
-        model: Model = Sequential(name=name, seed=seed)
-        model.layers = layers
-        return model
+        sequential = Sequential(name=name, seed=seed)
+        sequential.layers = layers
+        if config.get("input_shape") is not None:
+            sequential._declared_shape = Input(config["input_shape"]).shape
+        return sequential
     graph = config["graph"]
     tensors_in = [Input(spec["shape"], name=str(spec["name"])) for spec in graph["inputs"]]
     outs: list[list[SymbolicTensor]] = []

@@ -16,6 +16,7 @@ from typing import Any
 from .bidirectional import Bidirectional
 from .dense import Dense
 from .embedding import Embedding
+from .functional import SymbolicTensor
 from .layer import Array, Layer, Shape
 from .model import Model
 from .pooling import GlobalAveragePooling1D
@@ -23,13 +24,19 @@ from .recurrent import Recurrent
 
 
 class Sequential(Model):
-    def __init__(self, layers: Iterable[Layer] | None = None, name: str = "sequential", seed: int = 0):
+    def __init__(self, layers: Iterable[Layer | SymbolicTensor] | None = None, name: str = "sequential", seed: int = 0):
         super().__init__(name=name, seed=seed)
+        self._declared_shape: Shape | None = None  # from an Input given first, as in Keras
         for layer in layers or []:
             self.add(layer)
 
     # -- assembling -----------------------------------------------------------------------
-    def add(self, layer: Layer) -> None:
+    def add(self, layer: Layer | SymbolicTensor) -> None:
+        if isinstance(layer, SymbolicTensor):
+            if layer.node is not None or self.layers or self._declared_shape is not None:
+                raise ValueError("Sequential: only an Input(shape=...) given first declares the input shape")
+            self._declared_shape = layer.shape
+            return
         if not isinstance(layer, Layer):
             raise ValueError(f"Sequential takes engine layers, got {type(layer).__name__}")
         self._adopt(layer)
@@ -40,6 +47,8 @@ class Sequential(Model):
         first = self.layers[0] if self.layers else None
         if first is None:
             return None
+        if self._declared_shape is not None:
+            return self._declared_shape
         if first.input_shape is not None and not isinstance(first, Embedding):
             return first.input_shape
         if isinstance(first, Embedding):

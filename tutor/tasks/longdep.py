@@ -86,7 +86,7 @@ class LongDependency(Task):
     notes = "synthetic one-hot sequences; only a memory that spans seq_len steps beats chance"
     command = "longdep"
     command_help = "The long-dependency toy task: the label is the first token of the sequence."
-    # the command reproduces lesson 7's LSTM on length 50 (the dashboard starts smaller)
+    # the command reproduces lesson 9's LSTM on length 50 (the dashboard starts smaller)
     command_defaults = MappingProxyType({"model": "LSTM", "seq_len": 50, "n_train": 2000})
 
     def complete(self, model: str, values: dict[str, Any]) -> None:

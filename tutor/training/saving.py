@@ -18,7 +18,7 @@ from tutor.engine import Callback
 from tutor.errors import TutorError
 
 if TYPE_CHECKING:
-    from tutor.engine import Sequential
+    from tutor.engine import Model
     from tutor.tasks.base import RunResult, Task, TaskData
 
 
@@ -47,7 +47,7 @@ def check_destination(path: Path) -> Path:
     return path
 
 
-def save_model(model: Sequential, path: Path, metadata: Mapping[str, Any], metrics: Mapping[str, Any] = {}) -> Path:
+def save_model(model: Model, path: Path, metadata: Mapping[str, Any], metrics: Mapping[str, Any] = {}) -> Path:
     """Write `model` with its metadata and final figures (non-finite figures left out)."""
     figures = {k: v for k, v in metrics.items() if isinstance(v, int | float) and math.isfinite(v)}
     model.save(path, metadata={**metadata, **figures})

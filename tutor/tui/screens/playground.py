@@ -39,7 +39,7 @@ NO_WORDS = (
 Predictor = Callable[[str], dict[str, Any]]
 
 NO_MODEL = (
-    "No sentiment model is available yet. Train one in lesson 9, or install the bundled model, "
+    "No sentiment model is available yet. Train one in lesson 12, or install the bundled model, "
     "then come back: the playground will use it."
 )
 

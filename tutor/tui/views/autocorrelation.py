@@ -1,4 +1,4 @@
-"""Lesson 10: autocorrelation of the three NYSE series at lags 1..20, from the bundled data."""
+"""Lesson 13: autocorrelation of the three NYSE series at lags 1..20, from the bundled data."""
 
 from __future__ import annotations
 

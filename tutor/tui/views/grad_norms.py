@@ -1,4 +1,4 @@
-"""Lesson 7: ‖∂L/∂hₜ‖ at every step, SimpleRNN vs LSTM at initialisation, on the long-dependency task."""
+"""Lesson 9: ‖∂L/∂hₜ‖ at every step, SimpleRNN vs LSTM at initialisation, on the long-dependency task."""
 
 from __future__ import annotations
 

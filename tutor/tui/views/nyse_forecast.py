@@ -1,4 +1,4 @@
-"""Lesson 10: the AR model's forecast of log volume against the actual test years, with its R²."""
+"""Lesson 13: the AR model's forecast of log volume against the actual test years, with its R²."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lesson 9: P(positive) after each word of an editable review, from the bundled sentiment model."""
+"""Lesson 12: P(positive) after each word of an editable review, from the bundled sentiment model."""
 
 from __future__ import annotations
 

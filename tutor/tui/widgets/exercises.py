@@ -32,6 +32,7 @@ from textual.widgets import (
 from tutor.course.model import CheckResult, Exercise
 from tutor.tui.fit_text import fit_columns
 from tutor.tui.messages import ExperimentRequested
+from tutor.tui.widgets.check_figures import CheckFigures
 
 if TYPE_CHECKING:
     from tutor.tui.app import TutorApp
@@ -49,6 +50,13 @@ class ExerciseChecked(Message):
     exercise: Exercise
     answer: str
     result: CheckResult
+
+
+@dataclass
+class CodeFigure(Message):
+    """The checker drew a figure while it ran the learner's code (posted from the worker thread)."""
+
+    figure: dict[str, Any]
 
 
 @dataclass
@@ -251,12 +259,17 @@ class ExercisePanel(Vertical):
         yield Markdown(ex.prompt_markdown, classes="ex-prompt")
         yield from self.compose_answer()
         yield Prose("", classes="ex-result")
+        yield from self.compose_figures()
         yield Prose("", classes="ex-hint")
         yield Markdown("", classes="ex-solution")
         yield Static(Text(self.keys, style="dim"), classes="ex-keys")
 
     def compose_answer(self) -> ComposeResult:
         """The kind-specific answer widgets."""
+        yield from ()
+
+    def compose_figures(self) -> ComposeResult:
+        """What the check drew, under the verdict (code exercises)."""
         yield from ()
 
     def restore(self, answer: str) -> None:
@@ -472,6 +485,9 @@ class CodePanel(ExercisePanel):
         yield CodeEditor.code_editor(self.exercise.starter, language="python", theme="css", classes="code-editor")
         yield Button("Run and check", classes="ex-check", compact=True)
 
+    def compose_figures(self) -> ComposeResult:
+        yield CheckFigures(classes="ex-figures")
+
     def solution_markdown(self) -> str:
         return f"```python\n{self.exercise.solution.rstrip()}\n```"
 
@@ -486,6 +502,7 @@ class CodePanel(ExercisePanel):
         result = self.query_one(".ex-result", Static)
         result.update(Text("… running your code", style="italic"))
         result.display = True
+        self._figures().clear()
         self.query_one(".ex-check", Button).disabled = True
         source = self.query_one(TextArea).text
         try:
@@ -555,15 +572,30 @@ class CodePanel(ExercisePanel):
         from tutor.course.checking import run_code
 
         try:
-            result = run_code(self.exercise, source, timeout=self.app.code_timeout)
+            result = run_code(
+                self.exercise,
+                source,
+                timeout=self.app.code_timeout,
+                on_figure=lambda figure: self.post_message(CodeFigure(figure)),
+            )
         except Exception as exc:  # the checker itself failed: say so instead of a traceback
             result = CheckResult(False, f"The checker could not run your code: {exc}")
         self.post_message(CodeRan(source, result))
+
+    def _figures(self) -> CheckFigures:
+        return self.query_one(".ex-figures", CheckFigures)
+
+    def on_code_figure(self, message: CodeFigure) -> None:
+        message.stop()
+        if self.checking:  # a figure of a check that has ended is in the verdict already
+            self._figures().show(message.figure)
 
     def on_code_ran(self, message: CodeRan) -> None:
         message.stop()
         self.checking = False
         self.query_one(".ex-check", Button).disabled = False
+        for figure in message.result.figures:
+            self._figures().show(figure)
         self.report(message.source, message.result)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

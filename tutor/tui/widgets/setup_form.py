@@ -22,7 +22,7 @@ from tutor.tasks import registry
 from tutor.tasks.base import RECURRENT, Task
 from tutor.tasks.settings import Setting, SettingError, SizeError, merge_order
 
-# Free play on IMDb with a recurrent model starts from lesson 9's preset size: the full data at
+# Free play on IMDb with a recurrent model starts from lesson 12's preset size: the full data at
 # 500 words takes hours per epoch, which is the learner's choice to make, not the default.
 QUICK: dict[str, dict[str, Any]] = {
     "imdb": {

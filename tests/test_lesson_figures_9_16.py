@@ -1,4 +1,4 @@
-"""The numbers lessons 7-11 quote, recomputed: each test names the lesson and the figure.
+"""The numbers lessons 9-16 quote, recomputed: each test names the lesson and the figure.
 
 Figures from the sources (ISLR2's accuracies and R^2) are quoted as such and not tested here;
 every figure the tutor computes is. Real-data parts skip when ../shared/data is absent.
@@ -37,11 +37,11 @@ def _exercise_config(number: int, exercise_id: str) -> dict:
     raise AssertionError(f"lesson {number} has no exercise {exercise_id}")
 
 
-# -- lesson 7: vanishing and exploding gradients ----------------------------------------------
+# -- lesson 9: vanishing and exploding gradients ----------------------------------------------
 
 
-def test_l7_powers_of_a_per_step_factor():
-    text = _lesson_text(7)
+def test_l9_powers_of_a_per_step_factor():
+    text = _lesson_text(9)
     assert "0.7⁴⁹ ≈ 0.00000003" in text and "1.3⁴⁹ ≈ 380,000" in text
     assert 0.7**49 == pytest.approx(0.00000003, rel=0.15)
     assert 1.3**49 == pytest.approx(380_000, rel=0.01)
@@ -62,10 +62,10 @@ def _init_ratio(kind: str, length: int) -> float:
     ("length", "rnn", "lstm"),
     [(10, 0.21, 0.095), (20, 0.034, 0.056), (50, 0.00016, 0.017), (100, 2.2e-08, 0.0018)],
 )
-def test_l7_table_of_first_to_last_gradient_ratios_at_initialisation(length, rnn, lstm):
+def test_l9_table_of_first_to_last_gradient_ratios_at_initialisation(length, rnn, lstm):
     assert _init_ratio("rnn", length) == pytest.approx(rnn, rel=0.1)
     assert _init_ratio("lstm", length) == pytest.approx(lstm, rel=0.1)
-    assert f"{length:>5}" in _lesson_text(7)
+    assert f"{length:>5}" in _lesson_text(9)
 
 
 def _run_preset(config: dict) -> tuple[dict, dict]:
@@ -98,8 +98,8 @@ def _run_preset(config: dict) -> tuple[dict, dict]:
         (100, 1.6e-8, True),
     ],
 )
-def test_l7_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
-    config = _exercise_config(7, "watch-it-vanish")
+def test_l9_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
+    config = _exercise_config(9, "watch-it-vanish")
     assert config["seq_len"] == 10 and config["model"] == "SimpleRNN"
     config["seq_len"] = seq_len
     logs, _ = _run_preset(config)
@@ -108,8 +108,8 @@ def test_l7_watch_it_vanish_preset_by_length(seq_len, ratio, vanishes):
     assert NAMED_GOALS["gradient_vanishes"](logs).passed is vanishes
 
 
-def test_l7_lstm_preset_meets_its_goal_and_the_rnn_stays_at_chance():
-    config = _exercise_config(7, "lstm-remembers")
+def test_l9_lstm_preset_meets_its_goal_and_the_rnn_stays_at_chance():
+    config = _exercise_config(9, "lstm-remembers")
     lstm_logs, lstm = _run_preset(config)
     assert lstm["val_accuracy"][0] >= 0.95 and lstm["val_accuracy"][-1] >= 0.95
     rnn_logs, rnn = _run_preset({**config, "model": "SimpleRNN"})
@@ -123,10 +123,10 @@ def test_l7_lstm_preset_meets_its_goal_and_the_rnn_stays_at_chance():
     assert all(1e-4 / 2 < row[0] / row[-1] < 2e-4 for row in map(np.asarray, rnn_logs["step_grad_norms"]))
 
 
-# -- lesson 8: long short-term memory ---------------------------------------------------------
+# -- lesson 10: long short-term memory ---------------------------------------------------------
 
 
-def test_l8_keras_table_and_formulas():
+def test_l10_keras_table_and_formulas():
     from tutor.engine import GRU, LSTM, Dense, Embedding, Sequential, SimpleRNN
 
     model = Sequential([Embedding(10000, 128), LSTM(128), Dense(1, activation="sigmoid")])
@@ -137,12 +137,12 @@ def test_l8_keras_table_and_formulas():
     assert LSTM(H, input_dim=E).count_params() == 4 * (H * (E + H) + H)
     assert GRU(H, input_dim=E).count_params() == 3 * (H * (E + H) + 2 * H)  # Keras 3: two bias rows
     assert SimpleRNN(H, input_dim=E).count_params() == H * (E + H) + H
-    text = _lesson_text(8)
+    text = _lesson_text(10)
     for figure in ("1,280,000", "131,584", "129", "1,411,713", "3 · (H·(E + H) + 2H)"):
         assert figure in text
 
 
-def test_l8_forget_bias_and_the_hand_worked_step():
+def test_l10_forget_bias_and_the_hand_worked_step():
     from tutor.engine import LSTM
 
     assert 1 / (1 + math.exp(-1)) == pytest.approx(0.73, abs=0.005)
@@ -151,10 +151,10 @@ def test_l8_forget_bias_and_the_hand_worked_step():
     assert 0.5 * math.tanh(0.5 * 2.0) == pytest.approx(0.3807970779778823)
 
 
-# -- lesson 9: sentiment of movie reviews -----------------------------------------------------
+# -- lesson 12: sentiment of movie reviews -----------------------------------------------------
 
 
-def test_l9_model_sizes():
+def test_l12_model_sizes():
     from tutor.engine import LSTM, Dense, Embedding, Sequential, SimpleRNN
 
     lstm = Sequential([Embedding(10000, 32), LSTM(32), Dense(1, activation="sigmoid")])
@@ -162,11 +162,11 @@ def test_l9_model_sizes():
     assert [layer.count_params() for layer in lstm.layers] == [320_000, 8_320, 33]
     assert lstm.count_params() == 328_353 and rnn.count_params() == 322_113
     assert round(100 * 320_000 / 328_353) == 97
-    text = _lesson_text(9)
+    text = _lesson_text(12)
     assert "328,353" in text and "322,113" in text
 
 
-def test_l9_full_size_table_is_the_readmes():
+def test_l12_full_size_table_is_the_readmes():
     """The full-size runs take minutes (225 s for the LSTM): the lesson quotes the README's
     reproduction table, measured with `tutor train imdb`, and must say the same."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -177,7 +177,7 @@ def test_l9_full_size_table_is_the_readmes():
         r"LSTM\(32\) \| `tutor train imdb --model lstm` \| ([\d.]+) at the best epoch; ([\d.]+) after 10", readme
     )
     assert rnn and lstm, "the README's IMDb rows changed their wording: update this test"
-    text = _lesson_text(9)
+    text = _lesson_text(12)
     assert re.search(rf"simple RNN +{rnn.group(1)} +{rnn.group(2)} \(epoch \d+\)", text)
     assert re.search(rf"LSTM +{lstm.group(2)} +{lstm.group(1)} \(epoch \d+\)", text)
     # "by two points, not ten" at the best epoch; close after the last
@@ -186,14 +186,14 @@ def test_l9_full_size_table_is_the_readmes():
     )
 
 
-def test_l9_pad_example_matches_the_data_layer():
+def test_l12_pad_example_matches_the_data_layer():
     from tutor.data import pad_sequences
 
     assert pad_sequences([[5, 6, 7], [1, 2, 3, 4, 5, 6]], 4).tolist() == [[0, 5, 6, 7], [3, 4, 5, 6]]
 
 
 @pytest.mark.skipif(not IMDB_TRAIN.is_file(), reason="the IMDb dev copy (../shared/data) is absent")
-def test_l9_review_lengths_on_the_training_reviews():
+def test_l12_review_lengths_on_the_training_reviews():
     from tutor.data import read_imdb, tokenize
 
     lengths = np.array([len(tokenize(text)) for text in read_imdb(IMDB_TRAIN).texts])
@@ -203,9 +203,9 @@ def test_l9_review_lengths_on_the_training_reviews():
 
 
 @pytest.mark.skipif(not IMDB_TRAIN.is_file(), reason="the IMDb dev copy (../shared/data) is absent")
-def test_l9_preset_run_lstm_versus_rnn():
+def test_l12_preset_run_lstm_versus_rnn():
     registry = pytest.importorskip("tutor.tasks.registry")
-    config = _exercise_config(9, "train-on-reviews")
+    config = _exercise_config(12, "train-on-reviews")
     accs = {}
     for kind in ("LSTM", "SimpleRNN"):
         out = registry.run({**config, "model": kind, "source": str(IMDB_TRAIN)})
@@ -219,7 +219,7 @@ def test_l9_preset_run_lstm_versus_rnn():
     assert accs["LSTM"][-1] >= 0.68 > max(accs["SimpleRNN"])  # the goal separates them
 
 
-def test_l9_vocabulary_reserves_two_ids():
+def test_l12_vocabulary_reserves_two_ids():
     from tutor.data import Vocabulary
 
     vocab = Vocabulary.build([["w0", "w0"], *([f"w{k}"] for k in range(1, 12_000))], max_words=10_000)
@@ -227,7 +227,7 @@ def test_l9_vocabulary_reserves_two_ids():
     assert vocab.encode(["w0", "never-seen"]) == [2, 1]  # the most frequent word first; unknown is 1
 
 
-# -- lesson 10: forecasting NYSE trading volume -----------------------------------------------
+# -- lesson 13: forecasting NYSE trading volume -----------------------------------------------
 
 
 def _r2(y, pred):
@@ -242,7 +242,7 @@ def _ar(d, day_of_week=False, fit=None):
     return _r2(d.y[d.val], A[d.val] @ beta), _r2(d.y[~d.train], A[~d.train] @ beta)
 
 
-def test_l10_counts_and_split():
+def test_l13_counts_and_split():
     from tutor.data import load_nyse, load_nyse_lagged
 
     s = load_nyse()
@@ -255,7 +255,7 @@ def test_l10_counts_and_split():
     assert int(d.fit.sum()) == 3266 and int(d.val.sum()) == 1010
     assert str(d.dates[d.fit].min())[:4] == "1962" and str(d.dates[d.fit].max())[:4] == "1975"
     assert str(d.dates[d.val].min())[:4] == "1976" and str(d.dates[d.val].max())[:4] == "1979"
-    text = _lesson_text(10)
+    text = _lesson_text(13)
     for row in (
         "1962–1975   fit        3,266 pairs",
         "1976–1979   validate   1,010 pairs",
@@ -265,7 +265,7 @@ def test_l10_counts_and_split():
     assert 6051 - 10 == 6041
 
 
-def test_l10_autocorrelation_table():
+def test_l13_autocorrelation_table():
     from tutor.data import autocorrelation, load_nyse
     from tutor.data.nyse import COLUMNS
 
@@ -280,7 +280,7 @@ def test_l10_autocorrelation_table():
         assert [round(float(acf[k]), 2) + 0.0 for k in (1, 2, 5, 10)] == row, name
 
 
-def test_l10_linear_figures_validation_then_test():
+def test_l13_linear_figures_validation_then_test():
     from tutor.data import load_nyse_lagged
 
     d = load_nyse_lagged(5)
@@ -294,13 +294,13 @@ def test_l10_linear_figures_validation_then_test():
     # refitted on all eighteen training years, as the book (and the fit-ar exercise) does
     assert round(_ar(d, fit=d.train)[1], 3) == 0.413
     assert round(_ar(d, day_of_week=True, fit=d.train)[1], 4) == 0.4596
-    text = _lesson_text(10)
+    text = _lesson_text(13)
     assert " AR(L)             0.541   0.568   0.594   0.615   0.620   0.623" in text
     for lag, want in {1: 0.541, 2: 0.568, 3: 0.594, 5: 0.615, 10: 0.620, 20: 0.623}.items():
         assert round(_ar(load_nyse_lagged(lag))[0], 3) == want, lag
 
 
-def test_l10_beat_the_rnn_solution_by_lag():
+def test_l13_beat_the_rnn_solution_by_lag():
     """The weekday passes the goal (0.63) at lags 3 to 50, and no lag passes without it."""
     from tutor.data import load_nyse, make_lagged
 
@@ -316,11 +316,11 @@ def test_l10_beat_the_rnn_solution_by_lag():
     assert best == 8 and round(weekday[best], 3) == 0.649 and weekday[best] - weekday[5] < 0.003
 
 
-def test_l10_rnn_recipe():
+def test_l13_rnn_recipe():
     from tutor.engine import Dense, Dropout, SimpleRNN
 
     registry = pytest.importorskip("tutor.tasks.registry")
-    config = _exercise_config(10, "rnn-vs-ar")
+    config = _exercise_config(13, "rnn-vs-ar")
     out = registry.run(config)
     model = out.trained
     assert [type(layer) for layer in model.layers] == [SimpleRNN, Dropout, Dense]
@@ -339,23 +339,23 @@ def test_l10_rnn_recipe():
     assert registry.run({**config, "lag": 1}).history["val_r2"][-1] == pytest.approx(0.54, abs=0.015)
 
 
-def test_l10_ar_experiment_goal():
+def test_l13_ar_experiment_goal():
     registry = pytest.importorskip("tutor.tasks.registry")
-    config = _exercise_config(10, "beat-the-rnn")
+    config = _exercise_config(13, "beat-the-rnn")
     assert round(registry.run(config).history["val_r2"][-1], 3) == 0.615  # goal (0.63) not met
     out = registry.run({**config, "day_of_week": True})
     assert round(out.history["val_r2"][-1], 3) == 0.647 and round(out.metrics["test_r2"], 3) == 0.457
 
 
-# -- lesson 11: considerations ----------------------------------------------------------------
+# -- lesson 16: considerations ----------------------------------------------------------------
 
 
-def test_l11_parameter_counts_of_the_razor():
+def test_l16_parameter_counts_of_the_razor():
     from tutor.data import load_nyse_lagged
     from tutor.engine import Dense, Sequential, SimpleRNN
 
     rnn = Sequential([SimpleRNN(12, input_dim=3, dropout=0.1), Dense(1)])
     assert rnn.count_params() == 205 == 12 * (3 + 12) + 12 + 13
     assert load_nyse_lagged(5).X_flat.shape[1] + 1 == 16  # AR(5): 15 lags and an intercept
-    text = _lesson_text(11)
-    assert "0.412" in text and "0.457" in text  # lesson 10's test figures, pinned there
+    text = _lesson_text(16)
+    assert "0.412" in text and "0.457" in text  # lesson 13's test figures, pinned there
