@@ -764,6 +764,90 @@ LAZY: dict[str, list[tuple[str, str, str]]] = {
             "cross_entropy gave",
         ),
     ],
+    "adam-step": [
+        (
+            "the engine's Adam",
+            _shortcut(
+                "tutor.engine.optimizers",
+                "Adam",
+                "def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):\n"
+                "    opt = Adam(lr, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)\n"
+                "    opt.load_state({'0/m': m, '0/v': v}, t - 1, [theta])\n"
+                "    opt.apply([theta], [g])\n"
+                "    return (theta, *opt.state[0])\n",
+            ),
+            NOT_AVAILABLE.format("tutor.engine.optimizers"),
+        ),
+        (
+            "PyTorch's optimiser",
+            _shortcut(
+                "torch.optim",
+                "Adam",
+                "def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):\n"
+                "    return None\n",
+            ),
+            NOT_AVAILABLE.format("torch.optim"),
+        ),
+        (
+            "PyTorch's form: ε added to the corrected root",
+            """
+            import numpy as np
+            def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g**2
+                m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+                return theta - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+            """,
+            "that is PyTorch's form",
+        ),
+        (
+            "no bias correction",
+            """
+            import numpy as np
+            def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g**2
+                return theta - lr * m / (np.sqrt(v) + epsilon), m, v
+            """,
+            "without the bias correction",
+        ),
+        (
+            "RMSprop's ε, inside the root",
+            """
+            import numpy as np
+            def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g**2
+                lr_t = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                return theta - lr_t * m / np.sqrt(v + epsilon), m, v
+            """,
+            "that is RMSprop's form",
+        ),
+        (
+            "the step taken with last step's averages",
+            """
+            import numpy as np
+            def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                lr_t = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                step = lr_t * m / (np.sqrt(v) + epsilon) if t > 1 else 0.0
+                return theta - step, beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g**2
+            """,
+            "the old m and v",
+        ),
+        (
+            "the defaults, whatever the call asks",
+            """
+            import numpy as np
+            def adam_step(theta, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                lr, beta_1, beta_2, epsilon = 0.001, 0.9, 0.999, 1e-7
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g**2
+                lr_t = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                return theta - lr_t * m / (np.sqrt(v) + epsilon), m, v
+            """,
+            "a (3, 4) array",
+        ),
+    ],
 }
 
 

@@ -18,7 +18,7 @@ from tutor.errors import TutorError
 
 _HELP = (
     "Learn recurrent neural networks (RNN, LSTM, GRU) by running them.\n\n"
-    "Run without a command to open the tutor: eleven lessons, a training dashboard and a sentiment playground, "
+    "Run without a command to open the tutor: sixteen lessons, a training dashboard and a sentiment playground, "
     "all in the terminal. In the app, F1 lists the keys and the footer shows the ones that work where you are "
     "(enter opens a lesson, ctrl+r checks an exercise, ctrl+t gives a hint, F2/F3/F4 switch between course, "
     "dashboard and playground, ctrl+q quits).\n\n"

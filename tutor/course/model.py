@@ -30,6 +30,7 @@ KNOWN_VIEWS: frozenset[str] = frozenset(
         "writing",  # the character model continues a prompt, with its next-character odds (lesson 14)
         "fluent",  # "I grew up in Paris … I speak fluent ___": accuracy against distance (lesson 14)
         "attention_map",  # attention weights of an encoder-decoder reversing digits (lesson 15)
+        "optimisers",  # SGD, momentum, RMSprop and Adam on one 2-D valley (lesson 8)
     }
 )
 

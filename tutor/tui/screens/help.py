@@ -103,6 +103,11 @@ VIEW_HELP: dict[str, tuple[str, str, str]] = {
     "hidden_state": ("hidden state", "each hidden unit (rows) after each word (columns)", "edit the sentence, `Enter`"),
     "activations": ("activations", "sigmoid, tanh, ReLU and their slopes", ""),
     "lr_curves": ("learning rates", "the loss under a too small, a good and a too large rate", ""),
+    "optimisers": (
+        "optimisers",
+        "SGD, momentum, RMSprop and Adam: their paths on one valley, and the loss against steps",
+        "`+`/`-` the rate, `1`-`4` hide a path",
+    ),
     "grad_norms": ("gradient norms", "‖∂L/∂hₜ‖ per step at the start of training, RNN vs LSTM", "`+` / `-` the length"),
     "trajectory": ("trajectory", "the probability of *positive* after each word", "edit the review, `Enter`"),
     "nyse_forecast": ("NYSE forecast", "AR(5) predictions against the real volume", "`D` day of week, `Z` zoom"),

@@ -27,6 +27,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "writing": ("writing", "WritingView"),
     "fluent": ("fluent", "FluentView"),
     "attention_map": ("attention_map", "AttentionMapView"),
+    "optimisers": ("optimisers", "OptimisersView"),
 }
 
 
