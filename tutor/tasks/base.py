@@ -271,7 +271,6 @@ class Task(ABC):
         """A compiled engine model for the run (a baseline has none: ValueError)."""
         raise ValueError(f"{cfg.model} is fitted directly, not trained by the engine: use run()")
 
-    @abstractmethod
     def run(
         self,
         cfg: RunConfig,
@@ -279,7 +278,13 @@ class Task(ABC):
         callbacks: Sequence[Callback] = (),
         progress: Progress | None = None,
     ) -> RunResult:
-        """Train (or fit) and score the model. Ctrl-C ends it early with `interrupted` set."""
+        """Train (or fit) and score the model. Ctrl-C ends it early with `interrupted` set.
+
+        By default the engine model of `build` is trained with `fit` and scored; baselines and
+        tasks that score in their own way override this."""
+        from tutor.tasks.fitting import train_and_score  # fitting builds on this module
+
+        return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
 
     def metadata(self, cfg: RunConfig, data: TaskData) -> dict[str, Any]:
         """What a saved model carries besides weights (enough for `tutor predict` to read it)."""

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tutor.tasks import settings as s
-from tutor.tasks.base import Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer
-from tutor.tasks.fitting import check_activations, clip, train_and_score
+from tutor.tasks.base import RunConfig, Task, TaskData, recurrent_layer
+from tutor.tasks.fitting import check_activations, clip
 from tutor.tasks.settings import Setting, Settings
 
 if TYPE_CHECKING:
-    from tutor.engine import Callback, Sequential
+    from tutor.engine import Sequential
 
 UNKNOWN = "\ufffd"  # id 0: any character seen fewer than MIN_COUNT times in training ("�")
 MIN_COUNT = 3
@@ -227,15 +227,6 @@ class Chars(Task):
         )
         compile_model(model, str(cfg["optimizer"]), float(cfg["lr"]), clip(cfg))
         return model
-
-    def run(
-        self,
-        cfg: RunConfig,
-        data: TaskData,
-        callbacks: Sequence[Callback] = (),
-        progress: Progress | None = None,
-    ) -> RunResult:
-        return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
 
     def metadata(self, cfg: RunConfig, data: TaskData) -> dict[str, Any]:
         corpus: Corpus = data.info["corpus"]

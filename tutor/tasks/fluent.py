@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tutor.tasks import settings as s
-from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer
-from tutor.tasks.fitting import check_activations, clip, train_and_score
+from tutor.tasks.base import RECURRENT, RunConfig, Task, TaskData, recurrent_layer
+from tutor.tasks.fitting import check_activations, clip
 from tutor.tasks.settings import Setting, Settings
 
 if TYPE_CHECKING:
-    from tutor.engine import Callback, Sequential
+    from tutor.engine import Sequential
 
 PAIRS: tuple[tuple[str, str], ...] = (
     ("paris", "french"),
@@ -151,15 +151,6 @@ class Fluent(Task):
             global_clipnorm=clip(cfg),
         )  # fmt: skip
         return model
-
-    def run(
-        self,
-        cfg: RunConfig,
-        data: TaskData,
-        callbacks: Sequence[Callback] = (),
-        progress: Progress | None = None,
-    ) -> RunResult:
-        return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
 
     def label(self, cfg: Mapping[str, Any]) -> str:
         return f"{cfg.get('model')} {cfg.get('units')}u k={cfg.get('filler')}"

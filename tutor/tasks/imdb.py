@@ -221,15 +221,6 @@ class ImdbBagOfWords(ImdbTask):
             clipnorm=clip(cfg),
         )
 
-    def run(
-        self,
-        cfg: RunConfig,
-        data: TaskData,
-        callbacks: Sequence[Callback] = (),
-        progress: Progress | None = None,
-    ) -> RunResult:
-        return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
-
     def label(self, cfg: Mapping[str, Any]) -> str:
         return f"mlp {cfg.get('units')}u {cfg.get('vocab_size')} words"
 

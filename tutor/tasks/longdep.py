@@ -13,7 +13,7 @@ steps along the sequence and keeps each filter's largest response (global max po
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -23,19 +23,17 @@ from tutor.tasks import settings as s
 from tutor.tasks.base import (
     CONVOLUTIONAL,
     RECURRENT,
-    Progress,
     RunConfig,
-    RunResult,
     Task,
     TaskData,
     canonical_model,
     recurrent_layer,
 )
-from tutor.tasks.fitting import check_activations, clip, train_and_score
+from tutor.tasks.fitting import check_activations, clip
 from tutor.tasks.settings import Setting, SettingError, Settings, SizeError
 
 if TYPE_CHECKING:
-    from tutor.engine import Callback, Sequential
+    from tutor.engine import Sequential
 
 VOCAB = 8  # tokens 0 and 1 carry the label; 2..7 are distractors
 MAX_LENGTH = 5_000  # steps: the gradient of a longer sequence vanishes long before this
@@ -170,15 +168,6 @@ class LongDependency(Task):
             "binary_crossentropy", str(cfg["optimizer"]), ["accuracy"], lr=cfg["lr"], global_clipnorm=clip(cfg)
         )
         return model
-
-    def run(
-        self,
-        cfg: RunConfig,
-        data: TaskData,
-        callbacks: Sequence[Callback] = (),
-        progress: Progress | None = None,
-    ) -> RunResult:
-        return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
 
     def label(self, cfg: Mapping[str, Any]) -> str:
         kind = f"{'bi-' if cfg.get('bidirectional') else ''}{cfg.get('model')}"
