@@ -34,13 +34,16 @@ class TutorScreen(Screen[ResultType]):
         # The breakpoint classes (-narrow, -wide) for the terminal's size, set now: set by the first
         # resize instead, they would restyle every widget of a freshly built screen (a lesson has
         # hundreds: half a second while a run trains).
+        breakpoint_classes = getattr(self, "_get_breakpoint_classes", None)
+        if breakpoint_classes is None:  # older Textual (8.0 has none): the first resize sets them
+            return
         width, height = app.size
         horizontal = (
             app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None else self.HORIZONTAL_BREAKPOINTS
         ) or []
         vertical = (app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None else self.VERTICAL_BREAKPOINTS) or []
         for dimension, breakpoints in ((width, horizontal), (height, vertical)):
-            for breakpoint in self._get_breakpoint_classes(dimension, list(breakpoints)):
+            for breakpoint in breakpoint_classes(dimension, list(breakpoints)):
                 self.add_class(breakpoint, update=False)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
