@@ -18,7 +18,7 @@ import numpy as np
 
 from tutor.tasks import settings as s
 from tutor.tasks.base import RECURRENT, Progress, RunConfig, RunResult, Task, TaskData, recurrent_layer, tell
-from tutor.tasks.fitting import check_activations, clip, dense_model, train_and_score
+from tutor.tasks.fitting import check_activations, clip, dense_model
 from tutor.tasks.settings import Setting, Settings
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class Nyse(Task):
         progress: Progress | None = None,
     ) -> RunResult:
         if cfg.model in RECURRENT:  # validated on 1976-1979 each epoch; the test years once, at the end
-            return train_and_score(cfg, data, self.build(cfg, data), callbacks, progress)
+            return super().run(cfg, data, callbacks, progress)
         started = time.perf_counter()
         tell(progress, "train")
         d: NyseLagged = data.info["lagged"]
