@@ -7,7 +7,7 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from test_tui_support import choice_button, demo_app, run_async
+from test_tui_support import choice_button, demo_app, lesson_built, run_async
 from textual.widgets import RadioButton
 
 from tutor.course import check_quiz, load_lessons
@@ -86,7 +86,7 @@ async def test_the_app_shows_the_same_order_after_a_restart_and_another_learner_
     app = demo_app(tmp_path, seed=None)  # the install's own seed, made on first use
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         first = shown_choices(app)
         choice_button(app.screen.query_one("#ex-pick"), "0.25").value = True
         await pilot.press("ctrl+r")
@@ -99,7 +99,7 @@ async def test_the_app_shows_the_same_order_after_a_restart_and_another_learner_
     app = demo_app(tmp_path, seed=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")
-        await pilot.pause()
+        await lesson_built(pilot)
         assert shown_choices(app) == first
         assert choice_button(app.screen.query_one("#ex-pick"), "0.25").value  # the answer comes back
     # another learner: another home with its own seed (one whose order differs, so the test is sure)
@@ -113,5 +113,5 @@ async def test_the_app_shows_the_same_order_after_a_restart_and_another_learner_
     app = demo_app(tmp_path, seed=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         assert shown_choices(app) != first and sorted(shown_choices(app)) == sorted(first)

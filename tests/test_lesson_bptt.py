@@ -9,7 +9,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from test_tui_support import run_async
+from test_tui_support import check_code, lesson_built, run_async
 
 from tutor.course import CheckResult, Exercise, load_lessons
 from tutor.course.checking import run_code, run_codes
@@ -386,16 +386,10 @@ async def test_the_training_exercise_draws_its_loss_under_the_verdict_at_80x24(t
     app = TutorApp(course=load_course())
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_lesson("bptt")
-        await pilot.pause()
-        screen = app.screen
+        screen = await lesson_built(pilot)
         panel = screen.query_one("#ex-own-training-loop")
-        editor = panel.query_one(TextArea)
-        editor.text = _ex("own-training-loop").solution
-        editor.focus()
-        await pilot.pause()
-        await pilot.press("ctrl+r")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        panel.query_one(TextArea).text = _ex("own-training-loop").solution
+        await check_code(pilot, panel)
         figures = panel.query_one(CheckFigures)
         assert figures.display and list(figures.figures) == ["training-loss"]
         plot = figures.query_one(CachedPlot)

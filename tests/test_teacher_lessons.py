@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_support import run_async
+from test_tui_support import lesson_built, run_async
 from typer.testing import CliRunner
 
 from tutor import paths
@@ -336,8 +336,7 @@ async def test_the_course_map_shows_exactly_the_chosen_lessons_and_the_unlock_ap
         assert [options.get_option_at_index(n).id for n in range(options.option_count)] == MODULE
         assert titles[2].startswith(" 3. A moving average is a recurrent network")
         await pilot.press("down", "down", "enter")
-        await pilot.pause()
-        screen = app.screen
+        screen = await lesson_built(pilot)
         assert isinstance(screen, LessonScreen) and screen.lesson_id == "moving-average"
         assert "Lesson 3 of 5" in screen.title
         panel = screen.query_one("#ex-moving-average-weight")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import demo_app, run_async
+from test_tui_support import demo_app, run_async, wait_for
 from textual.widgets import DataTable
 
 from tutor.training import client
@@ -28,15 +28,6 @@ async def open_dashboard(pilot, config: dict) -> DashboardScreen:
     assert isinstance(screen, DashboardScreen)
     screen.form.fill({**screen.config, **config})
     return screen
-
-
-async def wait_for(pilot, condition, attempts: int = 2000) -> None:
-    """Let the app run until `condition()` holds (bounded by attempts, not by time)."""
-    for _ in range(attempts):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("condition never held")
 
 
 @run_async

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from test_tui_dashboard import LONG, TINY, open_dashboard, wait_for
-from test_tui_support import demo_app, run_async
+from test_tui_dashboard import LONG, TINY, open_dashboard
+from test_tui_support import demo_app, run_async, wait_for
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from tutor.tui.screens.dashboard import DashboardScreen, duration

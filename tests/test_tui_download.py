@@ -8,8 +8,8 @@ import tarfile
 import threading
 
 import pytest
-from test_tui_dashboard import open_dashboard, wait_for
-from test_tui_support import demo_app, run_async
+from test_tui_dashboard import open_dashboard
+from test_tui_support import demo_app, run_async, wait_for
 from textual.widgets import Button
 
 from tutor.data import imdb

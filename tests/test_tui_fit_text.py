@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from test_tui_support import run_async
-from textual.widgets import TextArea
+from test_tui_support import check_code, lesson_built, run_async
 
 from tutor.course.model import CheckResult
 from tutor.engine import LSTM, Dense, Embedding, Sequential
@@ -44,16 +43,10 @@ async def test_lesson_8s_summary_table_does_not_wrap_at_80_columns(tmp_path, mon
     async with app.run_test(size=(80, 24)) as pilot:
         lesson = next(le for le in app.course.lessons if le.id == "lstm")
         app.open_lesson(lesson.id)
-        await pilot.pause()
+        await lesson_built(pilot)
         panel = app.screen.query_one("#ex-build-the-table")
-        panel.query_one(TextArea).focus()  # the starter prints the table (with the wrong sizes)
-        await pilot.pause()
-        await pilot.press("ctrl+r")
+        await check_code(pilot, panel)  # the starter prints the table (with the wrong sizes)
         verdict = panel.query_one(".ex-result")
-        for _ in range(2400):  # the checker runs in its own process (up to 2 min on a loaded machine)
-            await pilot.pause(0.05)
-            if "Layer (type)" in str(verdict.render()):
-                break
         shown = [strip.text.rstrip() for strip in verdict.render_lines(verdict.content_region.reset_offset)]
         assert "Layer (type)" in "\n".join(shown)
         assert all(len(line) <= verdict.content_size.width for line in shown)

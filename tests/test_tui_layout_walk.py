@@ -6,7 +6,7 @@ import re
 
 import pytest
 from test_tui_playground_models import screen_lines
-from test_tui_support import demo_app, run_async
+from test_tui_support import demo_app, lesson_built, run_async
 from test_tui_views import open_view, settled, views_app
 
 from tutor.tui.screens.lesson import LessonScreen
@@ -79,7 +79,7 @@ async def test_the_longest_real_lesson_header_is_whole_at_80_columns_and_not_cut
     app = TutorApp(course=course)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_lesson(longest.id)
-        await pilot.pause()
+        await lesson_built(pilot)
         assert longest.title in screen_lines(app)[0] and "…" not in screen_lines(app)[0]
         await pilot.resize_terminal(60, 20)
         await pilot.pause()

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import FIXED_SEED, choice_button, choice_position, demo_app, run_async, write_lessons
+from test_tui_support import (
+    FIXED_SEED,
+    check_code,
+    choice_button,
+    choice_position,
+    demo_app,
+    lesson_built,
+    run_async,
+    write_lessons,
+)
 from textual.widgets import Input, OptionList, RadioSet, Static, TextArea
 
 from tutor.course.access import load_course
@@ -67,7 +76,7 @@ def prose_app(tmp_path) -> TutorApp:
 
 async def open_prose(pilot) -> LessonScreen:
     pilot.app.open_lesson("prose")
-    await pilot.pause()
+    await lesson_built(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LessonScreen) and screen.lesson_id == "prose"
     return screen
@@ -80,7 +89,7 @@ def result_of(screen, exercise_id: str) -> str:
 
 async def open_demo(pilot) -> LessonScreen:
     await pilot.press("enter")
-    await pilot.pause()
+    await lesson_built(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LessonScreen)
     return screen
@@ -226,15 +235,8 @@ async def test_hint_is_shown_on_request(tmp_path):
 
 async def run_code(pilot, screen, source: str) -> str:
     """Type `source` into the code exercise, check it, and wait for the verdict."""
-    editor = screen.query_one("#ex-double TextArea", TextArea)
-    editor.text = source
-    editor.focus()
-    await pilot.pause()  # focus scrolls the editor into view
-    await pilot.press("ctrl+r")
-    panel = screen.query_one("#ex-double")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    assert not panel.checking
+    screen.query_one("#ex-double TextArea", TextArea).text = source
+    await check_code(pilot, screen.query_one("#ex-double"))
     return result_of(screen, "double")
 
 

@@ -5,7 +5,7 @@ widgets never keep focus; every focusable widget shows its focus in every theme.
 from __future__ import annotations
 
 import pytest
-from test_tui_support import DEMO_LESSON, FIXED_SEED, choice_button, demo_app, run_async
+from test_tui_support import DEMO_LESSON, FIXED_SEED, choice_button, demo_app, lesson_built, run_async
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical, VerticalScroll
@@ -146,8 +146,7 @@ def kinds_app(tmp_path, code_timeout: float = 10.0) -> TutorApp:
 
 async def open_lesson(pilot, lesson_id: str = "kinds") -> LessonScreen:
     pilot.app.open_lesson(lesson_id)
-    await pilot.pause()
-    await pilot.pause()
+    await lesson_built(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LessonScreen) and screen.lesson_id == lesson_id
     return screen

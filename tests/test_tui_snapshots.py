@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from test_tui_playground import lexicon_predictor
-from test_tui_support import demo_app
+from test_tui_support import demo_app, lesson_built
 
 from tutor.tui.screens import playground
 
@@ -24,7 +24,11 @@ def test_course_map(snap_compare, tmp_path):
 
 
 def test_lesson(snap_compare, tmp_path):
-    assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, press=["enter"])
+    async def run_before(pilot) -> None:
+        await pilot.press("enter")
+        await lesson_built(pilot)  # its exercises are mounted a frame after its first part
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_dashboard_after_a_short_run(snap_compare, tmp_path):

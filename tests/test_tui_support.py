@@ -143,3 +143,47 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
 
     wrapper.__signature__ = inspect.signature(test)  # type: ignore[attr-defined]
     return wrapper
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], attempts: int = 2000, what: str = "condition") -> None:
+    """Let the app run until `condition()` holds (bounded by attempts, not by time)."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"{what} never held")
+
+
+async def lesson_built(pilot: Any, attempts: int = 3000) -> Any:
+    """The lesson on screen, once it is built (its parts are mounted one a frame after it opens)."""
+    from tutor.tui.screens.lesson import LessonScreen
+
+    def built() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, LessonScreen) and screen.built
+
+    await wait_for(pilot, built, attempts, what="the lesson built")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def check_code(pilot: Any, panel: Any, attempts: int = 12000) -> str:
+    """Focus `panel`'s code editor, press ctrl+r once the editor is in view (the key acts on
+    the exercise in view), wait for the verdict and return its text. The checker runs in
+    processes of its own: on a loaded machine that takes a while, so the bound is generous."""
+    from textual.widgets import TextArea
+
+    screen = await lesson_built(pilot)
+    editor = panel.query_one(TextArea)
+    editor.focus()
+    await wait_for(pilot, lambda: screen.focused is editor and screen.in_view(editor), what="the editor in view")
+    attempts_before = pilot.app.course.state(panel.exercise).attempts
+    await pilot.press("ctrl+r")
+
+    def started() -> bool:
+        return bool(panel.checking) or pilot.app.course.state(panel.exercise).attempts != attempts_before
+
+    await wait_for(pilot, started, what="ctrl+r checking this exercise")
+    await wait_for(pilot, lambda: not panel.checking, attempts, what="the check's end")
+    await pilot.pause()
+    return str(panel.query_one(".ex-result").render())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_tui_support import demo_app, run_async
+from test_tui_support import demo_app, lesson_built, run_async
 
 from tutor import sentiment
 from tutor.course.access import load_course
@@ -71,7 +71,7 @@ def views_app(tmp_path: Path) -> TutorApp:
 async def open_view(pilot, lesson_id: str, presses: int = 1) -> LiveView:
     """Open a lesson, press v `presses` times, wait for the view's worker; return the view shown."""
     pilot.app.open_lesson(lesson_id)
-    await pilot.pause()
+    await lesson_built(pilot)
     for _ in range(presses):
         await pilot.press("v")
         await pilot.pause()
@@ -102,7 +102,7 @@ async def test_every_lesson_shows_its_views(no_model, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         for lesson in with_views:
             app.open_lesson(lesson.id)
-            await pilot.pause()
+            await lesson_built(pilot)
             screen = app.screen
             assert isinstance(screen, LessonScreen)
             for name in lesson.views:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Header, Markdown, Static, TextArea
 
 from tutor.tui.messages import ExperimentJudged
+from tutor.tui.prose_parts import prose_parts
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.views.panel import ViewPanel
 from tutor.tui.widgets.exercises import PANELS, CodePanel, ExerciseChecked, ExercisePanel
@@ -28,6 +30,11 @@ if TYPE_CHECKING:
 
 
 WIDE = 150  # columns: room for 75-column prose and a 75-column view side by side
+# A lesson is shown with the first FIRST_LINES source lines of its prose; the rest is mounted a
+# frame at a time, PART_LINES of prose or one exercise per frame, each well under the 0.2 s a key
+# may take (a whole lesson at once took 1 to 1.7 s while a run trained: `tutor bench tui`).
+FIRST_LINES = 10
+PART_LINES = 12
 
 
 def focus_panel(panel: ExercisePanel) -> None:
@@ -68,6 +75,12 @@ class LessonScreen(TutorScreen[None]):
         # experiment verdicts judged while the dashboard was on top, shown when the lesson returns
         self.pending_verdicts: dict[tuple[str, str], CheckResult] = {}
         self.editor_offered = False  # ctrl+e is in the footer (see offer_editor_key)
+        self.prose: list[str] = []  # the lesson's prose in parts (see build)
+        self.remaining: Iterator[Widget] = iter(())  # what build has still to mount
+        self.building = False  # a build step is scheduled
+        self.built = False  # every part of the lesson is mounted, and the reading position restored
+        self.position = 0.0  # where the learner was reading when the lesson was opened
+        self.waiting: list[str] = []  # exercise keys pressed before that: run once it is
 
     @property
     def lesson(self) -> Lesson:
@@ -75,33 +88,69 @@ class LessonScreen(TutorScreen[None]):
 
     def compose(self) -> ComposeResult:
         lesson = self.lesson
+        self.prose = prose_parts(lesson.body_markdown, FIRST_LINES, PART_LINES)
         yield Header(icon="∿")
         with Horizontal(id="lesson-body"):
             with FocusScroll(id="lesson-scroll"):
-                yield Markdown(id="prose")
-                if lesson.exercises:
-                    yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
-                for number, exercise in enumerate(lesson.exercises, 1):
-                    yield PANELS[exercise.kind](exercise, number)
-                following = self.app.course.neighbour(lesson.id, 1)
-                if following is not None:
-                    yield Static(f"Next: {following.number}. {following.title}", id="next-title")
-                    yield Button(f"Open lesson {following.number} (ctrl+n)", id="next-lesson", compact=True)
+                yield Markdown(self.prose[0], classes="prose")
             if lesson.views:
                 yield ViewPanel(lesson.views, id="view-panel")
         yield KeyBar(show_command_palette=False)  # ctrl+p still works; help lists it
+        self.remaining = self.rest()
 
-    async def on_mount(self) -> None:
+    def rest(self) -> Iterator[Widget]:
+        """What follows the prose's first part, top down: `build` mounts one a frame."""
         lesson = self.lesson
+        for part in self.prose[1:]:
+            yield Markdown(part, classes="prose")
+        if lesson.exercises:
+            yield Static(f"Exercises ({len(lesson.exercises)})", id="exercises-heading")
+        for number, exercise in enumerate(lesson.exercises, 1):
+            yield PANELS[exercise.kind](exercise, number)
+        following = self.app.course.neighbour(lesson.id, 1)
+        if following is not None:
+            yield Static(f"Next: {following.number}. {following.title}", id="next-title")
+            yield Button(f"Open lesson {following.number} (ctrl+n)", id="next-lesson", compact=True)
+
+    def on_mount(self) -> None:
         self.refresh_subtitle()
-        await self.query_one("#prose", Markdown).update(lesson.body_markdown)
-        position = self.app.course.open_lesson(self.lesson_id)
-        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        self.position = self.app.course.open_lesson(self.lesson_id)
+        scroll = self.scroll
         scroll.focus()
         # which exercise is current (and so whether ctrl+e is offered) changes as the lesson scrolls
         self.watch(scroll, "scroll_y", self.offer_editor_key, init=False)
-        # The prose is laid out on the next refresh; only then does the old offset exist again.
-        self.call_after_refresh(self.restore_position, position)
+        self.schedule_build()
+
+    def schedule_build(self) -> None:
+        """Mount the lesson's next widget after the next frame (see build)."""
+        if not self.building and not self.built:
+            self.building = True
+            self.call_after_refresh(self.build)
+
+    async def build(self) -> None:
+        """Mount the lesson's next widget and come back after the next frame, so keys answer
+        meanwhile; paused while another screen is shown (resumed with the lesson). After the
+        last: go back to where the learner was reading (unless they have moved already), and
+        run the exercise keys pressed while the lesson was built."""
+        self.building = False
+        if not self.is_current:
+            return
+        scroll = self.scroll
+        widget = next(self.remaining, None)
+        if widget is not None:
+            await scroll.mount(widget)
+            self.schedule_build()
+            return
+        self.built = True  # and laid out: the old reading position exists again
+        if scroll.scroll_y == 0 and self.focused is scroll:
+            self.restore_position(self.position)
+        for panel in self.query(ExercisePanel):  # experiment verdicts that came before their panel
+            if (result := self.pending_verdicts.get(panel.exercise.key)) is not None:
+                panel.show_result(result)
+        self.on_screen_resume()  # and announced
+        waiting, self.waiting = self.waiting, []
+        for action in waiting:
+            await self.run_action(action)
 
     def offer_editor_key(self) -> None:
         """Show ctrl+e in the footer while a code exercise is the current one (checked as the
@@ -137,21 +186,28 @@ class LessonScreen(TutorScreen[None]):
         self.title, self.sub_title = title, sub_title
 
     def save_position(self) -> None:
-        """Remember how far down the learner has read."""
+        """Remember how far down the learner has read (once the lesson is built: until then the
+        position kept is the one it will go back to)."""
+        if not self.built:
+            return
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         self.app.course.remember_position(self.lesson_id, float(scroll.scroll_y))
 
     def on_screen_resume(self) -> None:
-        """Back from the dashboard: bring a verdict that arrived meanwhile into view, and announce it."""
+        """Back from the dashboard: bring a verdict that arrived meanwhile into view, and announce
+        it; go on building the lesson if it is not built yet."""
         self.refresh_subtitle()
-        pending, self.pending_verdicts = self.pending_verdicts, {}
+        if not self.built:
+            self.schedule_build()
+            return
         for panel in self.query(ExercisePanel):
-            result = pending.get(panel.exercise.key)
+            result = self.pending_verdicts.pop(panel.exercise.key, None)
             if result is not None:
                 self.verdict_shown(panel, result)
 
     def on_experiment_judged(self, message: ExperimentJudged) -> None:
         """The dashboard judged a run of one of this lesson's experiments: show the verdict."""
+        message.stop()  # the app relays it here: bubbling back up, it came round again and again
         for panel in self.query(ExercisePanel):
             if panel.exercise.key == message.exercise.key:
                 panel.show_result(message.result)
@@ -159,6 +215,8 @@ class LessonScreen(TutorScreen[None]):
                     self.verdict_shown(panel, message.result)
                 else:
                     self.pending_verdicts[panel.exercise.key] = message.result
+                return
+        self.pending_verdicts[message.exercise.key] = message.result  # its panel is not built yet
 
     def on_screen_suspend(self) -> None:
         self.save_position()
@@ -230,8 +288,13 @@ class LessonScreen(TutorScreen[None]):
         return panel
 
     def _prose_first(self, action: str) -> bool:
-        """On a narrow screen a view covers the prose: close it and run `action` once the
-        lesson is laid out again (True: the action will run later)."""
+        """An exercise key waits for the exercises to be built; and on a narrow screen a view
+        covers the prose: close it and run `action` once the lesson is laid out again (True:
+        the action will run later)."""
+        if not self.built:
+            if action not in self.waiting:
+                self.waiting.append(action)
+            return True
         if self.has_class("-wide") or not self.close_views():
             return False
         self.call_after_refresh(self.run_action, action)
@@ -334,6 +397,9 @@ class LessonScreen(TutorScreen[None]):
             self.scroll.focus()
 
     def action_exercises(self) -> None:
+        if not self.built:
+            self._prose_first("exercises")
+            return
         self._show_prose()
         panels = list(self.query(ExercisePanel))
         if panels:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -14,6 +14,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content, Span
+from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
@@ -32,6 +33,7 @@ from textual.widgets import (
 from tutor.course.model import CheckResult, Exercise
 from tutor.tui.fit_text import fit_columns
 from tutor.tui.messages import ExperimentRequested
+from tutor.tui.prose_parts import plain_fences
 from tutor.tui.widgets.check_figures import CheckFigures
 
 if TYPE_CHECKING:
@@ -137,6 +139,15 @@ def prose(markdown: str) -> Content:
             content += "\n" if item else "\n\n"
         content += block
     return content
+
+
+W = TypeVar("W", bound=Widget)
+
+
+def hidden(widget: W) -> W:
+    """`widget`, hidden until there is something to show in it."""
+    widget.display = False
+    return widget
 
 
 class Prose(Static):
@@ -256,12 +267,12 @@ class ExercisePanel(Vertical):
     def compose(self) -> ComposeResult:
         ex = self.exercise
         yield Static(self.title_text(), classes="ex-title")
-        yield Markdown(ex.prompt_markdown, classes="ex-prompt")
+        yield Markdown(plain_fences(ex.prompt_markdown), classes="ex-prompt")
         yield from self.compose_answer()
-        yield Prose("", classes="ex-result")
+        yield hidden(Prose("", classes="ex-result"))
         yield from self.compose_figures()
-        yield Prose("", classes="ex-hint")
-        yield Markdown("", classes="ex-solution")
+        yield hidden(Prose("", classes="ex-hint"))
+        yield hidden(Markdown("", classes="ex-solution"))
         yield Static(Text(self.keys, style="dim"), classes="ex-keys")
 
     def compose_answer(self) -> ComposeResult:
@@ -347,11 +358,12 @@ class ExercisePanel(Vertical):
         return True
 
     def on_mount(self) -> None:
-        for selector in (".ex-result", ".ex-hint", ".ex-solution"):
-            self.query_one(selector).display = False
         answer = self.app.course.state(self.exercise).last_answer
         if answer:
-            self.restore(answer)
+            try:
+                self.restore(answer)
+            except NoMatches:  # its widgets are gone: the lesson was closed as it was being built
+                pass
 
     def report(self, answer: str, result: CheckResult) -> None:
         """Show the verdict and tell the screen (which records the attempt)."""
@@ -473,7 +485,10 @@ class CodePanel(ExercisePanel):
 
     def on_mount(self) -> None:
         super().on_mount()
-        editor = self.query_one(TextArea)
+        editors = self.query(TextArea)
+        if not editors:  # gone: the lesson was closed as it was being built
+            return
+        editor = editors.first()
         try:  # edits made in the learner's own editor since the last check come first
             text = self.file.on_open(editor.text)
         except (OSError, ValueError):
