@@ -224,3 +224,30 @@ def test_the_training_package_never_imports_textual():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_training_process_leaves_a_core_to_the_app_unless_told_otherwise(monkeypatch):
+    from tutor.training import client
+
+    monkeypatch.setattr(client.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    env = client.child_environ({"PATH": "/bin"})
+    assert {env[var] for var in client.BLAS_THREADS} == {"3"} and env["PATH"] == "/bin"
+    monkeypatch.setattr(client.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert client.child_environ({})["OPENBLAS_NUM_THREADS"] == "1"
+    assert client.child_environ({"OPENBLAS_NUM_THREADS": "4"})["OPENBLAS_NUM_THREADS"] == "4"  # the learner's choice
+
+
+def test_the_training_process_starts_with_that_environment():
+    import os
+
+    from tutor.training.client import Trainer, child_environ
+
+    trainer = Trainer()
+    try:
+        with open(f"/proc/{trainer.process.pid}/environ", "rb") as f:
+            environ = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    except FileNotFoundError:
+        pytest.skip("no /proc to read the process's environment from")
+    finally:
+        trainer.close(wait=5.0)
+    assert environ[b"OPENBLAS_NUM_THREADS"].decode() == child_environ(os.environ)["OPENBLAS_NUM_THREADS"]

@@ -33,6 +33,22 @@ POLL_INTERVAL = 0.05  # seconds between looks at the switches
 STOP_GRACE = 1.0  # seconds a stopped run has to report before its process is ended
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def child_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The training process's environment: the app's, with NumPy's BLAS leaving a core to the app
+    unless the learner chose a thread count. (With a BLAS thread on every core, the app kept half
+    a core while a run trained, and keys took twice as long: `tutor bench tui`. The small models
+    of the lessons train no slower on one thread.)"""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    threads = str(max(1, cores - 1))
+    return {**{var: threads for var in BLAS_THREADS}, **environ, "PYTHONIOENCODING": "utf-8"}
+
+
 class Trainer:
     """The training process and the thread that queues its report lines (kept between runs)."""
 
@@ -47,7 +63,7 @@ class Trainer:
             stderr=self.errors,
             text=True,
             encoding="utf-8",
-            env={**self.environ, "PYTHONIOENCODING": "utf-8"},
+            env=child_environ(self.environ),
         )
         self.reports: queue.Queue[str] = queue.Queue()
         assert self.process.stdout is not None
