@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_dashboard import open_dashboard, wait_for
-from test_tui_support import demo_app, run_async
+from test_tui_dashboard import open_dashboard
+from test_tui_support import demo_app, run_async, wait_for
 from textual.widgets import Input, Select
 
 from tutor.course.access import load_course
@@ -298,3 +298,22 @@ async def test_the_variations_train_from_the_form_at_80_columns(tmp_path):
         assert screen.config["bidirectional"] is True and screen.config["layers"] == 2
         assert len(screen.query_one("GradHeatmap").rows) == 1  # the forward reader's norms, 8 steps
         assert len(screen.query_one("GradHeatmap").rows[0]) == 8
+
+
+@run_async
+async def test_every_tasks_name_is_whole_in_the_task_picker_at_60_columns(tmp_path):
+    from rich.cells import cell_len
+    from textual.widgets import Select
+
+    from tutor.tasks import registry
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_dashboard(pilot, {})
+        picker = screen.query_one("#f-task", Select)
+        for name, task in registry.TASKS.items():
+            picker.value = name
+            await pilot.pause()
+            label = picker.query_one("SelectCurrent #label")
+            shown = "".join(s.text for s in label.render_lines(label.content_region.reset_offset)).strip()
+            assert shown == task.title and cell_len(task.title) <= label.content_size.width, name

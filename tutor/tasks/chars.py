@@ -171,7 +171,7 @@ class Chars(Task):
     """Next-character prediction on the course's own lesson text."""
 
     name = "chars"
-    title = "Next character of the course's lessons (a model that writes)"
+    title = "Next character (a model that writes)"
     metric = "accuracy"  # next-character accuracy; perplexity is logged beside it
     models = ("LSTM", "GRU", "SimpleRNN")
     settings = Settings(

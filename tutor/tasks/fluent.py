@@ -110,7 +110,7 @@ class Fluent(Task):
     """Predict the language from the city, `filler` words back."""
 
     name = "fluent"
-    title = 'Long range: "I grew up in Paris … I speak fluent ___"'
+    title = 'Long range: "Paris … fluent ___"'
     metric = "accuracy"
     models = RECURRENT
     settings = Settings(

@@ -193,7 +193,7 @@ class ImdbBagOfWords(ImdbTask):
     """A review as a 0/1 row over the vocabulary: two hidden ReLU layers and a sigmoid."""
 
     name = "imdb_bow"
-    title = "IMDb review sentiment from bags of words"
+    title = "IMDb sentiment from bags of words"
     models = ("mlp",)
     input = "bag_of_words"
     settings = Settings(
@@ -229,7 +229,7 @@ class ImdbLasso(ImdbTask):
     """L1-penalised logistic regression on the bags of words, λ chosen on the validation reviews."""
 
     name = "imdb_bow"
-    title = "IMDb review sentiment from bags of words"
+    title = "IMDb sentiment from bags of words"
     models = ("lasso",)
     baselines = frozenset({"lasso"})
     input = "bag_of_words"

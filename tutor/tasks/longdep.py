@@ -93,7 +93,7 @@ class LongDependency(Task):
     """Synthetic one-hot sequences: only a memory that spans seq_len steps beats chance."""
 
     name = "long_dependency"
-    title = "Long dependency (the label is the first token)"
+    title = "Long dependency (label = first token)"
     metric = "accuracy"
     models = (*RECURRENT, *CONVOLUTIONAL)
     settings = Settings(

@@ -192,7 +192,7 @@ class Reverse(Task):
     """Digit strings reversed by an encoder-decoder; attention on or off."""
 
     name = "reverse"
-    title = "Reverse a digit string (encoder-decoder)"
+    title = "Reverse digits (encoder-decoder)"
     metric = "accuracy"
     models = ("LSTM", "GRU", "SimpleRNN")
     settings = Settings(

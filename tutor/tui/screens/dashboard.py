@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -69,6 +70,18 @@ def scored_on(config: dict[str, Any]) -> str:
 def sizes_text(sizes: dict[str, int]) -> str:
     """The data a run actually used, e.g. "20,000/5,000 examples"."""
     return f"{sizes['train']:,}/{sizes['val']:,} examples" if "train" in sizes and "val" in sizes else ""
+
+
+def fitted(parts: list[tuple[str, str]], width: int) -> Text:
+    """(text, style) parts joined by " · ", leaving out the last ones while the line is wider than
+    `width` (the first always stays: cut with an ellipsis if it must be)."""
+    parts = [(words, style) for words, style in parts if words]
+    while len(parts) > 1 and cell_len(" · ".join(words for words, _ in parts)) > width:
+        parts.pop()
+    line = Text(no_wrap=True, overflow="ellipsis")
+    for n, (words, style) in enumerate(parts):
+        line.append((" · " if n else "") + words, style=style)
+    return line
 
 
 class DashboardScreen(TutorScreen[None]):
@@ -419,23 +432,26 @@ class DashboardScreen(TutorScreen[None]):
         config = self.config
         optimiser = ""
         if not self.live.baseline and config.get("lr") is not None:
-            optimiser = f" · {config.get('optimizer')} lr={config.get('lr')}"
+            optimiser = f"{config.get('optimizer')} lr={config.get('lr')}"
+        width = self.size.width - 2  # the status line's padding
         if self.experiment is not None:
             text.append("Goal: ", style="bold")
             text.append(self.experiment.goal_text + "\n")
-            text.append(run_label(config), style="bold")
-            # where the run is and how it ended come first: at 80 columns the line's end is cut off
-            text.append(self.position())
-            if self.status_note:
-                text.append(" · " + self.status_note)
-            text.append(optimiser, style="dim")
-            return text
+            # where the run is and how it ended come first: what does not fit is left out from the end
+            parts = [(run_label(config), "bold"), *self.state_parts(), (optimiser, "dim")]
+            return text.append_text(fitted(parts, width))
         # no goal to show: the run on the first line, what it is doing (or how it ended) on the second,
         # so at 60 and 80 columns the verdict is not cut off behind the settings
         text.append(run_label(config), style="bold")
-        text.append(optimiser, style="dim")
-        text.append("\n" + " · ".join(part for part in (self.position().removeprefix(" · "), self.status_note) if part))
-        return text
+        if optimiser:
+            text.append(" · " + optimiser, style="dim")
+        return text.append("\n").append_text(fitted(self.state_parts(), width))
+
+    def state_parts(self) -> list[tuple[str, str]]:
+        """Where the run is and the note on it, in the order they give way when space is short
+        (last first: the data sizes after a result, the loss during an epoch)."""
+        parts = self.position().removeprefix(" · ").split(" · ") + self.status_note.split(" · ")
+        return [(part, "") for part in parts if part]
 
     def position(self) -> str:
         """Where a training run is: " · epoch 4/10 batch 3/16 · loss 0.215" ("" when idle or fitting).
@@ -461,6 +477,9 @@ class DashboardScreen(TutorScreen[None]):
         if self.status_dirty or force:
             self.redraw_status()
         self.live.redraw(force, self.training)
+
+    def on_resize(self) -> None:
+        self.status_dirty = True  # what fits on the status line changed
 
     def redraw_status(self) -> None:
         """The status line alone (a key's answer: the plots redraw on their own schedule)."""
