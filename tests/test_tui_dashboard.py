@@ -139,3 +139,29 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
         await pilot.press("f2")  # and from the lesson, the course map
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
+
+
+def test_the_status_line_leaves_out_its_last_parts_rather_than_cut_the_first():
+    from tutor.tui.screens.dashboard import fitted
+
+    parts = [("finished 3 epochs: val accuracy 0.91", ""), ("1,024/256 examples", ""), ("adam lr=0.01", "dim")]
+    assert fitted(parts, 80).plain == "finished 3 epochs: val accuracy 0.91 · 1,024/256 examples · adam lr=0.01"
+    assert fitted(parts, 60).plain == "finished 3 epochs: val accuracy 0.91 · 1,024/256 examples"
+    assert fitted(parts, 40).plain == "finished 3 epochs: val accuracy 0.91"
+    assert fitted(parts, 10).plain == "finished 3 epochs: val accuracy 0.91"  # the result stays (cut on screen)
+    assert fitted([("", ""), ("b", "")], 10).plain == "b"
+
+
+@run_async
+async def test_a_finished_runs_result_is_whole_at_60_columns_and_its_data_sizes_come_back_wider(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_dashboard(pilot, TINY)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.result is not None, 6000, "the run's end")
+        await pilot.pause()
+        line = str(screen.status_text()).splitlines()[1]
+        assert line.startswith("finished 3 epochs") and "val accuracy" in line and len(line) <= 58
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "examples" in str(screen.status_text()).splitlines()[1]
