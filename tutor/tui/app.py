@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -78,6 +79,15 @@ class TutorApp(App[None]):
             self.notify(self.course.notice, title="Progress store", severity="warning", timeout=10)
         if self.resume and self.course.lessons and not self.course.setting(TOUR_SEEN):
             self.action_tour()
+        self.call_after_refresh(self.warm_up)
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def warm_up(self) -> None:
+        """Import the lesson and dashboard screens while the first screen is read: otherwise the
+        first Enter on a lesson pays 0.23 s for it (and the first F3 0.12 s), perhaps while a run
+        trains."""
+        import tutor.tui.screens.dashboard  # noqa: F401
+        import tutor.tui.screens.lesson  # noqa: F401
 
     def _remember_theme(self, theme: Theme) -> None:
         """Keep the theme picked (ctrl+p, "Change theme") for the next session."""
