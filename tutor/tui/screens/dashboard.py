@@ -433,7 +433,7 @@ class DashboardScreen(TutorScreen[None]):
         optimiser = ""
         if not self.live.baseline and config.get("lr") is not None:
             optimiser = f"{config.get('optimizer')} lr={config.get('lr')}"
-        width = self.size.width - 2  # the status line's padding
+        width = self.size.width - 2 if self.size.width else 10**6  # the line's padding; not laid out yet: all
         if self.experiment is not None:
             text.append("Goal: ", style="bold")
             text.append(self.experiment.goal_text + "\n")
