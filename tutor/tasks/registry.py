@@ -40,7 +40,7 @@ TASKS: dict[str, Task] = {
                 "(and the test split if present)."
             ),
         ),
-        TaskGroup("imdb_bow", "IMDb review sentiment from bags of words", ImdbLasso(), ImdbBagOfWords()),
+        TaskGroup("imdb_bow", "IMDb sentiment from bags of words", ImdbLasso(), ImdbBagOfWords()),
         Nyse(),
         Chars(),
         Fluent(),
