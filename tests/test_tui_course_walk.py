@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_tui_support import run_async
+from test_tui_support import lesson_built, run_async, wait_for
 
 from tutor.course import load_lessons
 from tutor.tui.app import TutorApp
@@ -20,9 +20,9 @@ async def test_every_lesson_and_every_exercise_opens_by_keyboard(tmp_path, monke
     app = TutorApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")  # the course map opens the first lesson
-        await pilot.pause()
         for lesson in lessons:
-            screen = app.screen
+            await wait_for(pilot, lambda lesson_id=lesson.id: getattr(app.screen, "lesson_id", "") == lesson_id)
+            screen = await lesson_built(pilot)
             assert isinstance(screen, LessonScreen) and screen.lesson_id == lesson.id, lesson.id
             panels = list(screen.query(ExercisePanel))
             assert [p.exercise.id for p in panels] == [ex.id for ex in lesson.exercises]

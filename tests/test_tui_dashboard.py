@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import demo_app, run_async, wait_for
+from test_tui_support import demo_app, lesson_built, run_async, wait_for
 from textual.widgets import DataTable
 
 from tutor.training import client
@@ -115,7 +115,7 @@ async def test_experiment_runs_in_the_dashboard_and_records_the_attempt(tmp_path
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         lesson = app.screen
         lesson.query_one("#ex-vanish Button").focus()
         await pilot.pause()  # focus scrolls it into view: the keys act on the exercise in view

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 from test_tui_dashboard import LONG, TINY, open_dashboard
-from test_tui_support import demo_app, run_async, wait_for
+from test_tui_support import demo_app, lesson_built, run_async, wait_for
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from tutor.tui.screens.dashboard import DashboardScreen, duration
@@ -48,7 +48,7 @@ async def test_a_lessons_experiment_opens_on_live_the_first_time(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         app.screen.query_one("#ex-vanish Button").focus()
         await pilot.pause()
         await pilot.press("ctrl+r")  # the dashboard is built now, for the first time

@@ -6,7 +6,7 @@ import contextlib
 import stat
 
 import pytest
-from test_tui_support import demo_app, run_async
+from test_tui_support import demo_app, lesson_built, run_async
 from textual.widgets import Input, TextArea
 
 from tutor.tui.screens.lesson import LessonScreen
@@ -31,7 +31,7 @@ def editor_script(tmp_path, body: str) -> str:
 
 async def in_code_exercise(pilot) -> tuple[LessonScreen, TextArea]:
     await pilot.press("enter")
-    await pilot.pause()
+    await lesson_built(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LessonScreen)
     editor = screen.query_one("#ex-double TextArea", TextArea)
@@ -119,7 +119,7 @@ async def test_ctrl_e_is_only_taken_where_a_code_exercise_is_current(tmp_path, m
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         screen = app.screen
         field = screen.query_one("#ex-count Input", Input)
         field.focus()
@@ -137,7 +137,7 @@ async def test_the_footer_offers_ctrl_e_while_a_code_exercise_is_in_view(tmp_pat
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         screen = app.screen
 
         def footer() -> set[str]:

@@ -62,7 +62,7 @@ async def test_the_lesson_header_says_what_fits_whole(tmp_path, width, title, su
     app = demo_app(tmp_path)
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         screen = app.screen
         assert isinstance(screen, LessonScreen)
         assert (screen.title, screen.sub_title) == (title, sub_title)

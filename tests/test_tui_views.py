@@ -152,7 +152,7 @@ async def test_lesson_without_views_ignores_v(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
-        await pilot.pause()
+        await lesson_built(pilot)
         await pilot.press("v")
         await pilot.pause()
         assert not app.screen.query(ViewPanel)
